@@ -45,12 +45,12 @@ public static class DockerEngine
 
     /// <summary>
     /// An offline image made from the machine's busybox-static, named for what it is:
-    /// <c>fleet-test/busybox:&lt;tag&gt;</c>. The tag lets tests make images with distinct digests.
+    /// <c>offline/busybox:TAG</c> (default tag <c>static</c>). The tag lets tests make images with distinct digests.
     /// </summary>
-    public static async Task<string> BusyboxImageAsync(string tag = "1")
+    public static async Task<string> BusyboxImageAsync(string tag = "static")
     {
         await RequireAsync();
-        var name = $"fleet-test/busybox:{tag}";
+        var name = $"offline/busybox:{tag}";
         await ImportLock.WaitAsync();
         try
         {
