@@ -1,0 +1,4 @@
+while true; do
+  echo "$FROM_COMPOSE"
+  sleep 60
+done
