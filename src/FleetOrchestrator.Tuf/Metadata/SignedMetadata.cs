@@ -1,0 +1,117 @@
+using System.Text.Json.Nodes;
+using FleetOrchestrator.Tuf.Crypto;
+
+namespace FleetOrchestrator.Tuf.Metadata;
+
+/// <summary>One entry of <c>signatures</c>: the signing keyid and the signature as hex.</summary>
+public sealed record Signature(string KeyId, string Sig)
+{
+    public JsonObject ToJson() => new() { ["keyid"] = KeyId, ["sig"] = Sig };
+}
+
+/// <summary>
+/// A metadata file: the typed <c>signed</c> payload, its signatures and the bytes it came from. Signatures
+/// cover <see cref="SignedBytes"/> (canonical JSON of <c>signed</c> as received); <see cref="Raw"/> is what
+/// gets stored and served, byte for byte.
+/// </summary>
+public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
+{
+    private SignedMetadata(T signed, IReadOnlyList<Signature> signatures, byte[] signedBytes, byte[] raw)
+    {
+        Signed = signed;
+        Signatures = signatures;
+        SignedBytes = signedBytes;
+        Raw = raw;
+    }
+
+    public T Signed { get; }
+    public IReadOnlyList<Signature> Signatures { get; }
+
+    /// <summary>The canonical JSON of <c>signed</c>: the bytes each signature covers.</summary>
+    public byte[] SignedBytes { get; }
+
+    /// <summary>The file's bytes: as parsed, or the canonical form of a locally built document.</summary>
+    public byte[] Raw { get; }
+
+    public byte[] ToBytes() => Raw;
+
+    /// <summary>
+    /// Parses metadata strictly (canonical-JSON input rules, <c>_type</c> of <typeparamref name="T"/>,
+    /// duplicate signature keyids rejected). <paramref name="role"/> names the role in errors (defaults to the type name).
+    /// </summary>
+    public static SignedMetadata<T> Parse(ReadOnlySpan<byte> raw, string? role = null)
+    {
+        role ??= T.TypeName;
+        JsonNode root;
+        try
+        {
+            root = CanonicalJson.Parse(raw);
+        }
+        catch (CanonicalJsonException e)
+        {
+            throw new MetadataFormatException(role, "json", e.Message, e);
+        }
+        var fields = JsonFields.Of(root, role, "$");
+        var signedObj = fields.Object("signed");
+        var signatures = ReadSignatures(fields.Array("signatures"), role);
+        var signed = T.FromJson(signedObj, role);
+        byte[] signedBytes;
+        try
+        {
+            signedBytes = CanonicalJson.Serialize(signedObj);
+        }
+        catch (CanonicalJsonException e)
+        {
+            throw new MetadataFormatException(role, "signed", e.Message, e);
+        }
+        return new SignedMetadata<T>(signed, signatures, signedBytes, raw.ToArray());
+    }
+
+    private static List<Signature> ReadSignatures(JsonArray array, string role)
+    {
+        var signatures = new List<Signature>(array.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < array.Count; i++)
+        {
+            var fields = JsonFields.Of(array[i], role, $"signatures[{i}]");
+            var keyId = fields.String("keyid");
+            var sig = fields.String("sig");
+            if (!seen.Add(keyId))
+                throw fields.Error($"signatures[{i}].keyid", $"keyid {keyId} signs more than once");
+            signatures.Add(new Signature(keyId, sig));
+        }
+        return signatures;
+    }
+
+    /// <summary>A document of <paramref name="signed"/> carrying exactly <paramref name="signatures"/>.</summary>
+    public static SignedMetadata<T> Create(T signed, IEnumerable<Signature> signatures)
+    {
+        var signedBytes = CanonicalJson.Serialize(signed.ToJson());
+        return Assemble(signed, signedBytes, signatures.ToList());
+    }
+
+    /// <summary><paramref name="signed"/> signed by each of <paramref name="signers"/>.</summary>
+    public static SignedMetadata<T> Sign(T signed, IEnumerable<ISigner> signers)
+    {
+        var signedBytes = CanonicalJson.Serialize(signed.ToJson());
+        var signatures = signers.Select(s => new Signature(s.KeyId, Convert.ToHexStringLower(s.Sign(signedBytes)))).ToList();
+        return Assemble(signed, signedBytes, signatures);
+    }
+
+    /// <summary>This document with one more signature (replacing any earlier one of the same keyid).</summary>
+    public SignedMetadata<T> WithSignature(Signature signature) =>
+        Assemble(Signed, SignedBytes, Signatures.Where(s => s.KeyId != signature.KeyId).Append(signature).ToList());
+
+    private static SignedMetadata<T> Assemble(T signed, byte[] signedBytes, List<Signature> signatures)
+    {
+        var duplicate = signatures.GroupBy(s => s.KeyId).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new MetadataFormatException(T.TypeName, "signatures", $"keyid {duplicate.Key} signs more than once");
+        var document = new JsonObject
+        {
+            ["signatures"] = new JsonArray(signatures.Select(s => (JsonNode)s.ToJson()).ToArray()),
+            ["signed"] = JsonNode.Parse(signedBytes),
+        };
+        return new SignedMetadata<T>(signed, signatures, signedBytes, CanonicalJson.Serialize(document));
+    }
+}
