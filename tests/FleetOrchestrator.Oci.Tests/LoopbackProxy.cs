@@ -24,6 +24,12 @@ internal sealed class LoopbackProxy : IDisposable
     /// <summary>Given "METHOD /path" and the registry's body, the body to send on.</summary>
     public Func<string, byte[], byte[]> AlterBody { get; set; } = (_, body) => body;
 
+    /// <summary>Pass the proxy's own address as Host, so the registry's Location URLs point back at the proxy.</summary>
+    public bool ForwardHost { get; set; } = true;
+
+    /// <summary>Answer bodies with chunked transfer encoding, i.e. without Content-Length.</summary>
+    public bool SendChunked { get; set; }
+
     public LoopbackProxy(string targetAddress)
     {
         _target = targetAddress;
@@ -74,7 +80,7 @@ internal sealed class LoopbackProxy : IDisposable
                 if (!forward.Headers.TryAddWithoutValidation(name, value)) forward.Content?.Headers.TryAddWithoutValidation(name, value);
             }
             // The registry builds Location URLs from Host: make them point at the proxy.
-            forward.Headers.Host = Address;
+            if (ForwardHost) forward.Headers.Host = Address;
             using var response = await _upstream.SendAsync(forward);
             var bytes = AlterBody(key, await response.Content.ReadAsByteArrayAsync());
             context.Response.StatusCode = (int)response.StatusCode;
@@ -89,7 +95,8 @@ internal sealed class LoopbackProxy : IDisposable
             }
             else
             {
-                context.Response.ContentLength64 = bytes.Length;
+                if (SendChunked) context.Response.SendChunked = true;
+                else context.Response.ContentLength64 = bytes.Length;
                 await context.Response.OutputStream.WriteAsync(bytes);
             }
             context.Response.Close();
