@@ -3,8 +3,9 @@ using FleetOrchestrator.Tuf.Crypto;
 namespace FleetOrchestrator.Tuf.Metadata;
 
 /// <summary>
-/// Checks that a role's threshold of distinct trusted keys signed a document: each keyid counts once,
-/// signatures by keys the role does not list are ignored, and signatures that fail to verify do not count.
+/// Checks that a role's threshold of distinct trusted keys signed a document: each key counts once (also when
+/// listed under two keyids: distinctness is by public key material), signatures by keys the role does not list
+/// are ignored, and signatures that fail to verify do not count.
 /// </summary>
 public static class ThresholdVerifier
 {
@@ -40,8 +41,8 @@ public static class ThresholdVerifier
                 unknown++;
                 continue;
             }
-            if (counted.Contains(signature.KeyId)) continue;
-            if (SignatureVerifier.Verify(key, signedBytes, signature.Sig)) counted.Add(signature.KeyId);
+            if (counted.Contains(key.PublicValue)) continue;
+            if (SignatureVerifier.Verify(key, signedBytes, signature.Sig)) counted.Add(key.PublicValue);
             else invalid++;
         }
         return counted.Count;

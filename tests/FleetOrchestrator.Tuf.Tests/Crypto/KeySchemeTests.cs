@@ -3,7 +3,7 @@ using FleetOrchestrator.Tuf.Crypto;
 using FleetOrchestrator.Tuf.Metadata;
 using FleetOrchestrator.TestSupport;
 
-namespace FleetOrchestrator.Tuf.Tests.Crypto;
+namespace FleetOrchestrator.Tuf.Tests.CryptoTests;
 
 public class KeySchemeTests
 {

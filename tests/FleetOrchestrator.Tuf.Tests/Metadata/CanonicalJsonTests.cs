@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using FleetOrchestrator.Tuf.Metadata;
 
-namespace FleetOrchestrator.Tuf.Tests.Metadata;
+namespace FleetOrchestrator.Tuf.Tests.MetadataTests;
 
 public class CanonicalJsonTests
 {

@@ -1,0 +1,137 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using FleetOrchestrator.Tuf.Crypto;
+using FleetOrchestrator.Tuf.Metadata;
+
+namespace FleetOrchestrator.Tuf.Tests.MetadataTests;
+
+public class MetadataParseTests
+{
+    private const string TargetsSigned = """
+        {"_type":"targets","spec_version":"1.0.31","version":3,"expires":"2030-01-02T03:04:05Z","x-extra":{"keep":[1,2]},
+         "targets":{"app-7":{"length":12,"hashes":{"sha256":"ab"},"custom":{"version":"7","tags":["prod"]},"x-t":true}},
+         "delegations":{"keys":{},"x-d":1,"roles":[{"name":"wave-1","keyids":[],"threshold":1,"terminating":true,"paths":["apps/*"],"x-r":"r"}]}}
+        """;
+
+    private static byte[] Document(string signed, string signatures = "[]") =>
+        Encoding.UTF8.GetBytes($"{{\"signatures\":{signatures},\"signed\":{signed}}}");
+
+    private static string Mutate(string signed, Action<JsonObject> change)
+    {
+        var node = JsonNode.Parse(signed)!.AsObject();
+        change(node);
+        return node.ToJsonString();
+    }
+
+    [Fact]
+    public void Targets_parse_and_keep_unknown_fields_on_round_trip()
+    {
+        var parsed = SignedMetadata<TargetsMetadata>.Parse(Document(TargetsSigned));
+        var targets = parsed.Signed;
+        Assert.Equal(3, targets.Version);
+        Assert.Equal(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero), targets.Expires);
+        Assert.Equal(12, targets.Targets["app-7"].Length);
+        Assert.Equal("7", (string?)targets.Targets["app-7"].Custom!["version"]);
+        Assert.Equal("wave-1", targets.Delegations!.Roles[0].Name);
+
+        // The typed model written back canonicalises to exactly the bytes the signatures covered.
+        Assert.Equal(parsed.SignedBytes, CanonicalJson.Serialize(targets.ToJson()));
+        Assert.Equal(CanonicalJson.Serialize(JsonNode.Parse(TargetsSigned)), parsed.SignedBytes);
+    }
+
+    [Fact]
+    public void Raw_bytes_are_kept_as_received_even_when_not_canonical()
+    {
+        var pretty = Encoding.UTF8.GetBytes("{\n  \"signed\": " + TargetsSigned + ",\n  \"signatures\": []\n}\n");
+        var parsed = SignedMetadata<TargetsMetadata>.Parse(pretty);
+        Assert.Equal(pretty, parsed.ToBytes());
+    }
+
+    [Fact]
+    public void Built_metadata_is_signed_over_canonical_signed_and_reparses()
+    {
+        using var key = KeyPair.Generate();
+        var root = new RootMetadata
+        {
+            Version = 1, Expires = new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero),
+            Keys = new Dictionary<string, Key> { [key.KeyId] = key.PublicKey },
+            Roles = Role.TopLevel.ToDictionary(r => r, _ => new RoleKeys([key.KeyId], 1)),
+        };
+        var signed = SignedMetadata<RootMetadata>.Sign(root, [key]);
+        var reparsed = SignedMetadata<RootMetadata>.Parse(signed.ToBytes());
+        Assert.Equal(signed.SignedBytes, reparsed.SignedBytes);
+        Assert.True(reparsed.Signed.ConsistentSnapshot);
+        Assert.Equal(key.KeyId, reparsed.Signed.Keys.Single().Value.KeyId);
+        Assert.Equal(1, ThresholdVerifier.Verify(Role.Root, reparsed.Signed.RoleKeysOf(Role.Root), reparsed.Signed.Keys, reparsed));
+        Assert.Contains("\"expires\":\"2031-05-06T07:08:09Z\"", Encoding.UTF8.GetString(signed.SignedBytes));
+    }
+
+    public static TheoryData<string, string> Rejections => new()
+    {
+        { Mutate(TargetsSigned, o => o["_type"] = "snapshot"), "signed._type: expected \"targets\" metadata for role targets, found \"snapshot\"" },
+        { Mutate(TargetsSigned, o => o["spec_version"] = "2.0.0"), "unsupported spec_version \"2.0.0\"" },
+        { Mutate(TargetsSigned, o => o["spec_version"] = "1.0.x"), "unsupported spec_version \"1.0.x\"" },
+        { Mutate(TargetsSigned, o => o["version"] = 0), "signed.version: must be between 1 and" },
+        { Mutate(TargetsSigned, o => o["version"] = "3"), "signed.version: expected an integer, found string \"3\"" },
+        { Mutate(TargetsSigned, o => o["expires"] = "2030-01-02T03:04:05.5Z"), "signed.expires: expected a UTC time as YYYY-MM-DDTHH:MM:SSZ, found \"2030-01-02T03:04:05.5Z\"" },
+        { Mutate(TargetsSigned, o => o["expires"] = "2030-01-02T03:04:05+00:00"), "found \"2030-01-02T03:04:05+00:00\"" },
+        { Mutate(TargetsSigned, o => o["expires"] = "2030-02-30T03:04:05Z"), "found \"2030-02-30T03:04:05Z\"" },
+        { Mutate(TargetsSigned, o => o.Remove("targets")), "signed.targets: required field is missing" },
+        { Mutate(TargetsSigned, o => o["targets"]!["app-7"]!["length"] = -1), "signed.targets.app-7.length: must be between 0 and" },
+        { Mutate(TargetsSigned, o => o["targets"]!["app-7"]!["hashes"] = new JsonObject()), "signed.targets.app-7.hashes: must not be empty" },
+        { Mutate(TargetsSigned, o => o["delegations"]!["roles"]![0]!["path_hash_prefixes"] = new JsonArray("ab")), "must have exactly one of \"paths\" and \"path_hash_prefixes\"" },
+        { Mutate(TargetsSigned, o => o["delegations"]!["roles"]![0]!["keyids"] = new JsonArray("a", "a")), "keyids[1]: duplicate entry \"a\"" },
+        { Mutate(TargetsSigned, o => o["delegations"]!["roles"]![0]!["name"] = "root"), "cannot be named like top-level role \"root\"" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rejections))]
+    public void Strict_parse_names_the_role_the_field_and_the_value(string signed, string message)
+    {
+        var e = Assert.Throws<MetadataFormatException>(() => SignedMetadata<TargetsMetadata>.Parse(Document(signed)));
+        Assert.Contains(message, e.Message);
+        Assert.Equal(Role.Targets, e.Role);
+        Assert.StartsWith("targets: ", e.Message);
+    }
+
+    [Fact]
+    public void Document_level_rejections()
+    {
+        Assert.Contains("keyid ab signs more than once", Assert.Throws<MetadataFormatException>(() =>
+            SignedMetadata<TargetsMetadata>.Parse(Document(TargetsSigned, "[{\"keyid\":\"ab\",\"sig\":\"00\"},{\"keyid\":\"ab\",\"sig\":\"01\"}]"))).Message);
+        Assert.Contains("$.signed: required field is missing", Assert.Throws<MetadataFormatException>(() =>
+            SignedMetadata<TargetsMetadata>.Parse("{\"signatures\":[]}"u8)).Message);
+        Assert.Contains("signatures[0].sig: required field is missing", Assert.Throws<MetadataFormatException>(() =>
+            SignedMetadata<TargetsMetadata>.Parse(Document(TargetsSigned, "[{\"keyid\":\"ab\"}]"))).Message);
+        var wrongType = Assert.Throws<MetadataFormatException>(() => SignedMetadata<SnapshotMetadata>.Parse(Document(TargetsSigned)));
+        Assert.Contains("expected \"snapshot\" metadata for role snapshot, found \"targets\"", wrongType.Message);
+        var json = Assert.Throws<MetadataFormatException>(() => SignedMetadata<TargetsMetadata>.Parse(Document(TargetsSigned.Replace("\"version\":3", "\"version\":3.0"))));
+        Assert.Equal("json", json.Check);
+    }
+
+    [Fact]
+    public void Root_requires_exactly_the_top_level_roles()
+    {
+        const string root = """{"_type":"root","spec_version":"1.0","version":1,"expires":"2030-01-01T00:00:00Z","keys":{},"roles":{"root":{"keyids":[],"threshold":1},"targets":{"keyids":[],"threshold":1},"snapshot":{"keyids":[],"threshold":1}}}""";
+        Assert.Contains("missing role(s) timestamp", Assert.Throws<MetadataFormatException>(() => SignedMetadata<RootMetadata>.Parse(Document(root))).Message);
+        var extra = root.Replace("\"snapshot\":", "\"timestamp\":{\"keyids\":[],\"threshold\":1},\"mirror\":{\"keyids\":[],\"threshold\":1},\"snapshot\":");
+        Assert.Contains("unexpected role \"mirror\"", Assert.Throws<MetadataFormatException>(() => SignedMetadata<RootMetadata>.Parse(Document(extra))).Message);
+        var zero = root.Replace("\"snapshot\":{\"keyids\":[],\"threshold\":1}", "\"snapshot\":{\"keyids\":[],\"threshold\":0},\"timestamp\":{\"keyids\":[],\"threshold\":1}");
+        Assert.Contains("signed.roles.snapshot.threshold: must be between 1", Assert.Throws<MetadataFormatException>(() => SignedMetadata<RootMetadata>.Parse(Document(zero))).Message);
+    }
+
+    [Fact]
+    public void Snapshot_and_timestamp_meta()
+    {
+        const string snapshot = """{"_type":"snapshot","spec_version":"1.0.0","version":4,"expires":"2030-01-01T00:00:00Z","meta":{"targets.json":{"version":4,"length":10,"hashes":{"sha256":"aa"}},"wave-1.json":{"version":2}}}""";
+        var parsed = SignedMetadata<SnapshotMetadata>.Parse(Document(snapshot)).Signed;
+        Assert.Equal(new MetaFile(2), parsed.Meta["wave-1.json"] with { UnknownFields = null });
+        Assert.Equal(10, parsed.Meta["targets.json"].Length);
+
+        const string timestamp = """{"_type":"timestamp","spec_version":"1.0.0","version":9,"expires":"2030-01-01T00:00:00Z","meta":{"snapshot.json":{"version":4}}}""";
+        Assert.Equal(4, SignedMetadata<TimestampMetadata>.Parse(Document(timestamp)).Signed.SnapshotMeta.Version);
+        var two = timestamp.Replace("}}}", "},\"targets.json\":{\"version\":1}}}");
+        Assert.Contains("must hold exactly \"snapshot.json\", found [snapshot.json, targets.json]",
+            Assert.Throws<MetadataFormatException>(() => SignedMetadata<TimestampMetadata>.Parse(Document(two))).Message);
+    }
+}
