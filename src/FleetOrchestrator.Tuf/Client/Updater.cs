@@ -352,12 +352,23 @@ public sealed class Updater
     {
         try
         {
-            ThresholdVerifier.Verify(role, keys, keyMap, metadata);
+            ThresholdVerifier.Verify(role, DistinctKeys(keys, keyMap), keyMap, metadata);
         }
         catch (MetadataException e)
         {
             throw new TufSignatureException(role, $"{role} v{metadata.Signed.Version} is not signed by a threshold of {signer}: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// The role's keyids keeping only the first of any that name the same public key, so one private key listed
+    /// under several keyids still counts once towards the threshold.
+    /// </summary>
+    private static RoleKeys DistinctKeys(RoleKeys keys, IReadOnlyDictionary<string, Key> keyMap)
+    {
+        var seen = new HashSet<(string, string, string)>();
+        var distinct = keys.KeyIds.Where(id => !keyMap.TryGetValue(id, out var key) || seen.Add((key.KeyType, key.Scheme, key.PublicValue))).ToList();
+        return distinct.Count == keys.KeyIds.Count ? keys : keys with { KeyIds = distinct };
     }
 
     private static void VerifyLengthAndHashes(string role, string fileName, byte[] raw, MetaFile meta, string listedBy)
