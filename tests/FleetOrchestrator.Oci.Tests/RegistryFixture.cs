@@ -30,6 +30,8 @@ internal static class Artifacts
 
     public static string UniqueRepository(string prefix) => $"{prefix}/r{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
+    public static ImageReference ReferenceTo(string domain, string repository, string tag) => ImageReference.Parse($"{domain}/{repository}:{tag}");
+
     public static byte[] RandomBytes(int length)
     {
         var bytes = new byte[length];
