@@ -25,6 +25,9 @@ internal sealed class LoopbackProxy : IDisposable
     /// <summary>Answer bodies with chunked transfer encoding, i.e. without Content-Length.</summary>
     public bool SendChunked { get; set; }
 
+    /// <summary>Response headers not passed on, e.g. Docker-Content-Digest.</summary>
+    public HashSet<string> DropResponseHeaders { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     public LoopbackProxy(string targetAddress)
     {
         _target = targetAddress;
@@ -63,7 +66,7 @@ internal sealed class LoopbackProxy : IDisposable
         context.Response.StatusCode = (int)response.StatusCode;
         foreach (var header in response.Headers.Concat(response.Content.Headers))
         {
-            if (header.Key is "Content-Length" or "Transfer-Encoding" or "Connection") continue;
+            if (header.Key is "Content-Length" or "Transfer-Encoding" or "Connection" || DropResponseHeaders.Contains(header.Key)) continue;
             foreach (var value in header.Value) context.Response.Headers.Add(header.Key, value);
         }
         if (context.Request.HttpMethod == "HEAD")
