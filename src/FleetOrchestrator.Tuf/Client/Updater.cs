@@ -142,7 +142,8 @@ public sealed class Updater
         var keys = root.RoleKeysOf(Role.Snapshot);
         var meta = _timestamp!.Signed.SnapshotMeta;
         var maxBytes = meta.Length ?? _options.SnapshotMaxBytes;
-        var trusted = await LoadLocalAsync<SnapshotMetadata>(Role.Snapshot, maxBytes, keys, root.Keys, cancellation);
+        // The stored file was accepted under an earlier limit: read it under the larger one, or a shrinking snapshot would hide it.
+        var trusted = await LoadLocalAsync<SnapshotMetadata>(Role.Snapshot, Math.Max(maxBytes, _options.SnapshotMaxBytes), keys, root.Keys, cancellation);
         if (trusted is not null && trusted.Signed.Version == meta.Version && !trusted.Signed.IsExpired(_updateStart))
         {
             _snapshot = trusted; // already have exactly the snapshot the timestamp names
@@ -187,7 +188,7 @@ public sealed class Updater
         if (!snapshot.Meta.TryGetValue(role + ".json", out var meta))
             throw new TufRoleMissingException(role, $"snapshot v{snapshot.Version} does not list {role}.json");
         var maxBytes = meta.Length ?? _options.TargetsMaxBytes;
-        var local = await LoadLocalAsync<TargetsMetadata>(role, maxBytes, keys, keyMap, cancellation);
+        var local = await LoadLocalAsync<TargetsMetadata>(role, Math.Max(maxBytes, _options.TargetsMaxBytes), keys, keyMap, cancellation);
         if (local is not null && local.Signed.Version == meta.Version && !local.Signed.IsExpired(_updateStart))
             return _targets[role] = local;
 
@@ -352,23 +353,12 @@ public sealed class Updater
     {
         try
         {
-            ThresholdVerifier.Verify(role, DistinctKeys(keys, keyMap), keyMap, metadata);
+            ThresholdVerifier.Verify(role, keys, keyMap, metadata);
         }
         catch (MetadataException e)
         {
             throw new TufSignatureException(role, $"{role} v{metadata.Signed.Version} is not signed by a threshold of {signer}: {e.Message}", e);
         }
-    }
-
-    /// <summary>
-    /// The role's keyids keeping only the first of any that name the same public key, so one private key listed
-    /// under several keyids still counts once towards the threshold.
-    /// </summary>
-    private static RoleKeys DistinctKeys(RoleKeys keys, IReadOnlyDictionary<string, Key> keyMap)
-    {
-        var seen = new HashSet<(string, string, string)>();
-        var distinct = keys.KeyIds.Where(id => !keyMap.TryGetValue(id, out var key) || seen.Add((key.KeyType, key.Scheme, key.PublicValue))).ToList();
-        return distinct.Count == keys.KeyIds.Count ? keys : keys with { KeyIds = distinct };
     }
 
     private static void VerifyLengthAndHashes(string role, string fileName, byte[] raw, MetaFile meta, string listedBy)
