@@ -4,8 +4,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Web;
 using FleetOrchestrator.TestSupport;
 
 namespace FleetOrchestrator.Oci.Tests;
@@ -13,11 +13,12 @@ namespace FleetOrchestrator.Oci.Tests;
 /// <summary>
 /// A real registry configured for token auth (<c>auth: token:</c>) and the token service it trusts: a loopback
 /// server issuing RS256 JWTs signed by a self-signed certificate written into the registry's rootcertbundle.
-/// Users: writer (pull, push), reader (pull).
+/// Users: writer (pull, push), reader (pull); refresh token <see cref="WriterRefreshToken"/> acts as writer.
 /// </summary>
 public sealed class TokenAuthRegistryFixture : IAsyncLifetime
 {
     public const string Service = "fleet-registry";
+    public const string WriterRefreshToken = "writer-refresh-token";
     private const string Issuer = "fleet-test-issuer";
     private static readonly Dictionary<string, (string Password, string[] Actions)> Users = new()
     {
@@ -95,11 +96,27 @@ public sealed class TokenAuthRegistryFixture : IAsyncLifetime
 
     private async Task IssueTokenAsync(HttpListenerContext context)
     {
-        var service = context.Request.QueryString["service"] ?? "";
-        var scopes = context.Request.QueryString.GetValues("scope") ?? [];
+        // GET with query parameters, or the OAuth2 POST with a form body.
+        var parameters = context.Request.QueryString;
+        if (context.Request.HttpMethod == "POST")
+        {
+            using var reader = new StreamReader(context.Request.InputStream);
+            parameters = HttpUtility.ParseQueryString(await reader.ReadToEndAsync());
+        }
+        var service = parameters["service"] ?? "";
+        var scopes = parameters.GetValues("scope") ?? [];
         var user = "";
         var granted = Array.Empty<string>();
-        if (context.Request.Headers["Authorization"] is { } header && header.StartsWith("Basic ", StringComparison.Ordinal))
+        if (parameters["grant_type"] == "refresh_token")
+        {
+            if (parameters["refresh_token"] != WriterRefreshToken || string.IsNullOrEmpty(parameters["client_id"]))
+            {
+                await LoopbackServer.AnswerAsync(context, 401, """{"errors":[{"code":"UNAUTHORIZED","message":"bad refresh token"}]}"""u8.ToArray());
+                return;
+            }
+            (user, granted) = ("writer", Users["writer"].Actions);
+        }
+        else if (context.Request.Headers["Authorization"] is { } header && header.StartsWith("Basic ", StringComparison.Ordinal))
         {
             var pair = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..])).Split(':', 2);
             if (!Users.TryGetValue(pair[0], out var entry) || entry.Password != pair[1])

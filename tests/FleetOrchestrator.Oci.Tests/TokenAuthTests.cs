@@ -66,4 +66,46 @@ public class TokenAuthTests(TokenAuthRegistryFixture fixture) : IClassFixture<To
         }
         finally { fixture.UseAccessTokenField = false; }
     }
+
+    [Fact]
+    public async Task Identity_token_is_exchanged_with_the_refresh_token_grant()
+    {
+        using var client = Artifacts.Client(credentials: new RegistryCredentials(null, null, TokenAuthRegistryFixture.WriterRefreshToken));
+        var repository = Artifacts.UniqueRepository("tokens");
+
+        var digest = await Artifacts.PushBytesAsync(client, Address, repository, [7, 7, 7]);
+
+        Assert.True(await client.BlobExistsAsync(Address, repository, digest, _ct));
+        Assert.Contains(fixture.TokenRequests, r => r.User == "writer" && r.Scopes.Contains($"repository:{repository}:pull,push"));
+    }
+
+    [Fact]
+    public async Task Plain_http_token_realm_gets_no_credentials_when_the_registry_is_reached_over_https()
+    {
+        // The registry is reached as https (rewritten to its plain port below, as a TLS-terminating proxy would);
+        // its realm is plain http, so credentials must not be sent there.
+        using var handler = new HttpsToHttpHandler(Address);
+        using var client = new OciRegistryClient(new RegistryClientOptions
+        {
+            Credentials = _ => new RegistryCredentials("writer", "writer-pw", null),
+            MaxAttempts = 1,
+        }, handler);
+        var before = fixture.TokenRequests.Count;
+
+        var error = await Assert.ThrowsAsync<OciAuthenticationException>(() => client.PingAsync(Address, _ct));
+
+        Assert.Contains("is plain http; credentials are only sent over TLS", error.Message);
+        Assert.Equal(before, fixture.TokenRequests.Count);
+    }
+
+    /// <summary>Sends https://address requests to http://address.</summary>
+    private sealed class HttpsToHttpHandler(string address) : DelegatingHandler(new SocketsHttpHandler { AllowAutoRedirect = false })
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.RequestUri is { Scheme: "https" } uri && uri.Authority == address)
+                request.RequestUri = new UriBuilder(uri) { Scheme = "http" }.Uri;
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 }
