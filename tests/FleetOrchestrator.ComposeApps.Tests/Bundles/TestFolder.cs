@@ -31,13 +31,28 @@ internal sealed class TestFolder : IDisposable
     }
 
     /// <summary>Every file, directory and link below the folder, '/'-separated and sorted; directories end with '/'.</summary>
-    public List<string> ListEntries()
+    public List<string> ListEntries() => ListEntries(Path);
+
+    /// <summary>The same listing for any folder; links to directories are listed, not entered.</summary>
+    public static List<string> ListEntries(string folder)
     {
         var entries = new List<string>();
-        foreach (var entry in new DirectoryInfo(Path).EnumerateFileSystemInfos("*", SearchOption.AllDirectories))
+        var pending = new Stack<DirectoryInfo>([new DirectoryInfo(folder)]);
+        while (pending.TryPop(out var directory))
         {
-            var relative = System.IO.Path.GetRelativePath(Path, entry.FullName).Replace('\\', '/');
-            entries.Add(entry is DirectoryInfo && entry.LinkTarget is null ? relative + "/" : relative);
+            foreach (var entry in directory.EnumerateFileSystemInfos())
+            {
+                var relative = System.IO.Path.GetRelativePath(folder, entry.FullName).Replace('\\', '/');
+                if (entry is DirectoryInfo subdirectory && entry.LinkTarget is null)
+                {
+                    entries.Add(relative + "/");
+                    pending.Push(subdirectory);
+                }
+                else
+                {
+                    entries.Add(relative);
+                }
+            }
         }
 
         entries.Sort(StringComparer.Ordinal);
