@@ -16,31 +16,49 @@ public static class CanonicalJson
     /// <summary>Nesting limit of <see cref="Parse"/>; TUF metadata needs about 8 levels plus custom data.</summary>
     public const int DefaultMaxDepth = 64;
 
+    private static readonly SearchValues<byte> EscapedInValidJson = SearchValues.Create([.. Enumerable.Range(0, 0x20).Select(b => (byte)b), (byte)'"', (byte)'\\']);
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public static byte[] Serialize(JsonNode? node)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
-        WriteNode(buffer, node);
+        WriteNode(buffer, node, escapeControlCharacters: false);
         return buffer.WrittenSpan.ToArray();
     }
 
     public static void Write(Stream output, JsonNode? node)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
-        WriteNode(buffer, node);
+        WriteNode(buffer, node, escapeControlCharacters: false);
         output.Write(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// The canonical layout (sorted keys, no whitespace) but with control characters escaped as <c>\u00XX</c>,
+    /// so any JSON parser reads it: canonical JSON itself is not valid JSON when a string holds a newline
+    /// (PEM public keys do). Used for metadata files, whose signatures cover the canonical form of <c>signed</c>.
+    /// Equal to <see cref="Serialize"/> when no string holds a control character.
+    /// </summary>
+    public static byte[] SerializeAsValidJson(JsonNode? node)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        WriteNode(buffer, node, escapeControlCharacters: true);
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>
     /// Parses JSON text strictly (any whitespace layout is accepted): invalid UTF-8, duplicate object
     /// keys, numbers that are not integers, comments, trailing commas and nesting deeper than
-    /// <paramref name="maxDepth"/> are rejected with a <see cref="CanonicalJsonException"/>.
+    /// <paramref name="maxDepth"/> are rejected with a <see cref="CanonicalJsonException"/>. Raw control
+    /// characters inside strings are accepted, because canonical JSON itself writes them unescaped
+    /// (a PEM public key's newlines), so a canonical payload parses back.
     /// </summary>
     public static JsonNode Parse(ReadOnlySpan<byte> utf8, int maxDepth = DefaultMaxDepth)
     {
         if (!Utf8.IsValid(utf8))
             throw new CanonicalJsonException($"invalid UTF-8 at byte offset {FirstInvalidUtf8Offset(utf8)}");
+        if (EscapeControlCharactersInStrings(utf8) is { } escaped) utf8 = escaped;
         JsonNode? node;
         try
         {
@@ -59,6 +77,32 @@ public static class CanonicalJson
         if (node is null) throw new CanonicalJsonException("the document is the JSON literal null");
         CheckNumbers(node, "$");
         return node;
+    }
+
+    /// <summary>A copy with raw bytes below 0x20 inside strings written as \u00XX escapes, or null when there are none.</summary>
+    private static byte[]? EscapeControlCharactersInStrings(ReadOnlySpan<byte> utf8)
+    {
+        var first = utf8.IndexOfAnyInRange((byte)0, (byte)0x1f);
+        if (first < 0) return null;
+        ArrayBufferWriter<byte>? output = null;
+        var inString = false;
+        var copiedUpTo = 0;
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            var b = utf8[i];
+            if (inString && b == (byte)'\\') i++;
+            else if (b == (byte)'"') inString = !inString;
+            else if (inString && b < 0x20)
+            {
+                output ??= new ArrayBufferWriter<byte>(utf8.Length + 64);
+                output.Write(utf8[copiedUpTo..i]);
+                output.Write(Encoding.ASCII.GetBytes($"\\u{b:x4}"));
+                copiedUpTo = i + 1;
+            }
+        }
+        if (output is null) return null;
+        output.Write(utf8[copiedUpTo..]);
+        return output.WrittenSpan.ToArray();
     }
 
     private static int FirstInvalidUtf8Offset(ReadOnlySpan<byte> utf8)
@@ -87,7 +131,7 @@ public static class CanonicalJson
         }
     }
 
-    private static void WriteNode(IBufferWriter<byte> w, JsonNode? node)
+    private static void WriteNode(IBufferWriter<byte> w, JsonNode? node, bool escapeControlCharacters)
     {
         switch (node)
         {
@@ -103,9 +147,9 @@ public static class CanonicalJson
                 for (var i = 0; i < members.Length; i++)
                 {
                     if (i > 0) Byte(w, (byte)',');
-                    WriteString(w, members[i].Key);
+                    WriteString(w, members[i].Key, escapeControlCharacters);
                     Byte(w, (byte)':');
-                    WriteNode(w, members[i].Value);
+                    WriteNode(w, members[i].Value, escapeControlCharacters);
                 }
                 Byte(w, (byte)'}');
                 break;
@@ -114,23 +158,23 @@ public static class CanonicalJson
                 for (var i = 0; i < array.Count; i++)
                 {
                     if (i > 0) Byte(w, (byte)',');
-                    WriteNode(w, array[i]);
+                    WriteNode(w, array[i], escapeControlCharacters);
                 }
                 Byte(w, (byte)']');
                 break;
             case JsonValue value:
-                WriteValue(w, value);
+                WriteValue(w, value, escapeControlCharacters);
                 break;
         }
     }
 
-    private static void WriteValue(IBufferWriter<byte> w, JsonValue value)
+    private static void WriteValue(IBufferWriter<byte> w, JsonValue value, bool escapeControlCharacters)
     {
         var kind = value.GetValueKind();
         switch (kind)
         {
             case JsonValueKind.String:
-                WriteString(w, value.GetValue<string>());
+                WriteString(w, value.GetValue<string>(), escapeControlCharacters);
                 break;
             case JsonValueKind.True: Ascii(w, "true"); break;
             case JsonValueKind.False: Ascii(w, "false"); break;
@@ -154,7 +198,7 @@ public static class CanonicalJson
         return span.Length > 0 && !span.ContainsAnyExceptInRange('0', '9');
     }
 
-    private static void WriteString(IBufferWriter<byte> w, string s)
+    private static void WriteString(IBufferWriter<byte> w, string s, bool escapeControlCharacters)
     {
         byte[] utf8;
         try
@@ -169,11 +213,18 @@ public static class CanonicalJson
         ReadOnlySpan<byte> rest = utf8;
         while (true)
         {
-            var next = rest.IndexOfAny((byte)'"', (byte)'\\');
+            var next = escapeControlCharacters ? rest.IndexOfAny(EscapedInValidJson) : rest.IndexOfAny((byte)'"', (byte)'\\');
             if (next < 0) break;
             Bytes(w, rest[..next]);
-            Byte(w, (byte)'\\');
-            Byte(w, rest[next]);
+            if (rest[next] < 0x20)
+            {
+                Ascii(w, $"\\u{rest[next]:x4}");
+            }
+            else
+            {
+                Byte(w, (byte)'\\');
+                Byte(w, rest[next]);
+            }
             rest = rest[(next + 1)..];
         }
         Bytes(w, rest);

@@ -30,7 +30,7 @@ public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
     /// <summary>The canonical JSON of <c>signed</c>: the bytes each signature covers.</summary>
     public byte[] SignedBytes { get; }
 
-    /// <summary>The file's bytes: as parsed, or the canonical form of a locally built document.</summary>
+    /// <summary>The file's bytes: as parsed, or for a locally built document its canonical layout with control characters escaped (see <see cref="CanonicalJson.SerializeAsValidJson"/>).</summary>
     public byte[] Raw { get; }
 
     public byte[] ToBytes() => Raw;
@@ -86,23 +86,24 @@ public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
     /// <summary>A document of <paramref name="signed"/> carrying exactly <paramref name="signatures"/>.</summary>
     public static SignedMetadata<T> Create(T signed, IEnumerable<Signature> signatures)
     {
-        var signedBytes = CanonicalJson.Serialize(signed.ToJson());
-        return Assemble(signed, signedBytes, signatures.ToList());
+        var signedJson = signed.ToJson();
+        return Assemble(signed, signedJson, CanonicalJson.Serialize(signedJson), signatures.ToList());
     }
 
     /// <summary><paramref name="signed"/> signed by each of <paramref name="signers"/>.</summary>
     public static SignedMetadata<T> Sign(T signed, IEnumerable<ISigner> signers)
     {
-        var signedBytes = CanonicalJson.Serialize(signed.ToJson());
+        var signedJson = signed.ToJson();
+        var signedBytes = CanonicalJson.Serialize(signedJson);
         var signatures = signers.Select(s => new Signature(s.KeyId, Convert.ToHexStringLower(s.Sign(signedBytes)))).ToList();
-        return Assemble(signed, signedBytes, signatures);
+        return Assemble(signed, signedJson, signedBytes, signatures);
     }
 
     /// <summary>This document with one more signature (replacing any earlier one of the same keyid).</summary>
     public SignedMetadata<T> WithSignature(Signature signature) =>
-        Assemble(Signed, SignedBytes, Signatures.Where(s => s.KeyId != signature.KeyId).Append(signature).ToList());
+        Assemble(Signed, CanonicalJson.Parse(SignedBytes).AsObject(), SignedBytes, Signatures.Where(s => s.KeyId != signature.KeyId).Append(signature).ToList());
 
-    private static SignedMetadata<T> Assemble(T signed, byte[] signedBytes, List<Signature> signatures)
+    private static SignedMetadata<T> Assemble(T signed, JsonObject signedJson, byte[] signedBytes, List<Signature> signatures)
     {
         var duplicate = signatures.GroupBy(s => s.KeyId).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
@@ -110,8 +111,8 @@ public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
         var document = new JsonObject
         {
             ["signatures"] = new JsonArray(signatures.Select(s => (JsonNode)s.ToJson()).ToArray()),
-            ["signed"] = JsonNode.Parse(signedBytes),
+            ["signed"] = signedJson,
         };
-        return new SignedMetadata<T>(signed, signatures, signedBytes, CanonicalJson.Serialize(document));
+        return new SignedMetadata<T>(signed, signatures, signedBytes, CanonicalJson.SerializeAsValidJson(document));
     }
 }

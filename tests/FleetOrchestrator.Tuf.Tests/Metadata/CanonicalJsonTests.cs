@@ -83,6 +83,17 @@ public class CanonicalJsonTests
     }
 
     [Fact]
+    public void Canonical_output_with_raw_control_characters_parses_back()
+    {
+        var node = new JsonObject { ["pem"] = "-----BEGIN PUBLIC KEY-----\nAB\"C\\\n-----END PUBLIC KEY-----\n", ["t"] = "\u0001" };
+        var canonical = CanonicalJson.Serialize(node);
+        Assert.Contains((byte)'\n', canonical);
+        Assert.Equal(canonical, CanonicalJson.Serialize(CanonicalJson.Parse(canonical)));
+        // Outside strings a raw control character other than whitespace stays an error.
+        Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Parse("{\"a\":\u00011}"u8));
+    }
+
+    [Fact]
     public void Write_to_stream_equals_serialize()
     {
         var node = CanonicalJson.Parse("{\"z\":[1,2],\"a\":\"\u00fc\"}"u8);

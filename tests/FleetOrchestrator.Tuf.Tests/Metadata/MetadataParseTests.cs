@@ -47,10 +47,12 @@ public class MetadataParseTests
         Assert.Equal(pretty, parsed.ToBytes());
     }
 
-    [Fact]
-    public void Built_metadata_is_signed_over_canonical_signed_and_reparses()
+    [Theory]
+    [InlineData(KeyScheme.Ed25519)]
+    [InlineData(KeyScheme.EcdsaP256)]
+    public void Built_metadata_is_signed_over_canonical_signed_and_reparses(string scheme)
     {
-        using var key = KeyPair.Generate();
+        using var key = KeyPair.Generate(scheme);
         var root = new RootMetadata
         {
             Version = 1, Expires = new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero),
@@ -58,6 +60,8 @@ public class MetadataParseTests
             Roles = Role.TopLevel.ToDictionary(r => r, _ => new RoleKeys([key.KeyId], 1)),
         };
         var signed = SignedMetadata<RootMetadata>.Sign(root, [key]);
+        // The file is valid JSON for any parser, even with a PEM key's newlines inside (canonical JSON alone is not).
+        using (System.Text.Json.JsonDocument.Parse(signed.ToBytes())) { }
         var reparsed = SignedMetadata<RootMetadata>.Parse(signed.ToBytes());
         Assert.Equal(signed.SignedBytes, reparsed.SignedBytes);
         Assert.True(reparsed.Signed.ConsistentSnapshot);
