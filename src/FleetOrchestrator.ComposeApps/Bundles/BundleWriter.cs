@@ -75,9 +75,15 @@ public static class BundleWriter
             var gzip = new GZipStream(output, new ZLibCompressionOptions { CompressionLevel = GzipLevel }, leaveOpen: true);
             await using (gzip.ConfigureAwait(false))
             {
-                _tar = new TarArchiveWriter(gzip);
-                await WriteDirectoryContentAsync("", cancellationToken).ConfigureAwait(false);
-                await _tar.FinishAsync(cancellationToken).ConfigureAwait(false);
+                // Compression runs on its own task while this one reads, hashes and frames files.
+                var compressor = new PipelinedWriteStream(gzip, cancellationToken);
+                await using (compressor.ConfigureAwait(false))
+                {
+                    _tar = new TarArchiveWriter(compressor);
+                    await WriteDirectoryContentAsync("", cancellationToken).ConfigureAwait(false);
+                    await _tar.FinishAsync(cancellationToken).ConfigureAwait(false);
+                    await compressor.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
