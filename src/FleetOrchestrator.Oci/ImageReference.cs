@@ -65,10 +65,15 @@ public sealed partial record ImageReference(string Domain, string Repository, st
     /// <summary>Checks a domain and repository given separately (as the client's API takes them).</summary>
     internal static void ValidateName(string text, string domain, string repository)
     {
-        if (!DomainPattern().IsMatch(domain)) throw new OciReferenceException(text, $"domain '{domain}' is not a valid host[:port]");
+        ValidateDomain(text, domain);
         ValidateRepository(text, repository);
         if (domain.Length + 1 + repository.Length > MaxNameLength)
             throw new OciReferenceException(text, $"name is {domain.Length + 1 + repository.Length} characters long, at most {MaxNameLength} allowed");
+    }
+
+    internal static void ValidateDomain(string text, string domain)
+    {
+        if (!DomainPattern().IsMatch(domain)) throw new OciReferenceException(text, $"domain '{domain}' is not a valid host[:port]");
     }
 
     internal static void ValidateTag(string text, string tag)

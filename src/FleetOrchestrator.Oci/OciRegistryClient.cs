@@ -44,6 +44,7 @@ public sealed class OciRegistryClient : IDisposable
     /// <summary>GET /v2/, answering an auth challenge if there is one.</summary>
     public async Task PingAsync(string domain, CancellationToken ct)
     {
+        ImageReference.ValidateDomain(domain, domain);
         var call = new RegistryCall(domain, null, false, HttpMethod.Get, new Uri(BaseUri(domain), "v2/"));
         using var response = await SendAsync(call, ct);
         if (!response.IsSuccessStatusCode) throw await UnexpectedAsync(response, call, "API root", "/v2/", ct);
@@ -191,10 +192,18 @@ public sealed class OciRegistryClient : IDisposable
         {
             var subject = $"blob {domain}/{repository}@{digest}";
             var resumed = offset > 0 && response.StatusCode == HttpStatusCode.PartialContent;
-            if (resumed && response.Content.Headers.ContentRange?.From != offset)
-                throw new OciException($"{subject}: asked for bytes from {offset}, registry answered range '{response.Content.Headers.ContentRange}'");
-            if (!resumed && response.StatusCode != HttpStatusCode.OK)
+            if (resumed)
+            {
+                var range = response.Content.Headers.ContentRange;
+                if (range?.From != offset)
+                    throw new OciException($"{subject}: asked for bytes from {offset}, registry answered range '{range}'");
+                if (range.Length is { } total && total != expectedSize)
+                    throw new OciIntegrityException(subject + " size", $"{expectedSize} bytes", $"{total} bytes (Content-Range {range})");
+            }
+            else if (response.StatusCode != HttpStatusCode.OK)
+            {
                 throw await UnexpectedAsync(response, call, "blob", digest.ToString(), ct);
+            }
             var expectedBytes = resumed ? expectedSize - offset : expectedSize;
             if (response.Content.Headers.ContentLength is { } declared && declared != expectedBytes)
                 throw new OciIntegrityException(subject + " size", $"{expectedBytes} bytes", $"Content-Length {declared}");

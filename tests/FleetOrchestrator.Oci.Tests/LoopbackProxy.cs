@@ -25,6 +25,8 @@ internal sealed class LoopbackProxy : IDisposable
     /// <summary>Answer bodies with chunked transfer encoding, i.e. without Content-Length.</summary>
     public bool SendChunked { get; set; }
 
+    /// <summary>Request headers not passed on, e.g. Range.</summary>
+    public HashSet<string> DropRequestHeaders { get; } = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>Response headers not passed on, e.g. Docker-Content-Digest.</summary>
     public HashSet<string> DropResponseHeaders { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -56,7 +58,7 @@ internal sealed class LoopbackProxy : IDisposable
         }
         foreach (var name in context.Request.Headers.AllKeys)
         {
-            if (name is null || name.Equals("Host", StringComparison.OrdinalIgnoreCase)) continue;
+            if (name is null || name.Equals("Host", StringComparison.OrdinalIgnoreCase) || DropRequestHeaders.Contains(name)) continue;
             var value = context.Request.Headers[name]!;
             if (!forward.Headers.TryAddWithoutValidation(name, value)) forward.Content?.Headers.TryAddWithoutValidation(name, value);
         }

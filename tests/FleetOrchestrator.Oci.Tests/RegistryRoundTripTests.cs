@@ -235,9 +235,28 @@ public class RegistryRoundTripTests(RegistryFixture fixture) : IClassFixture<Reg
         await using var rest = await client.OpenBlobAsync(fixture.Address, repository, digest, content.Length, _ct, offset: 6000);
         Assert.Equal(content[6000..], await Artifacts.ReadAllAsync(rest));
 
-        // The Content-Length already shows the sizes differ: refused before any byte is handed out.
+        // The Content-Range already shows the sizes differ: refused before any byte is handed out.
         var error = await Assert.ThrowsAsync<OciIntegrityException>(() =>
             client.OpenBlobAsync(fixture.Address, repository, digest, content.Length + 1, _ct, offset: 6000));
-        Assert.Equal(("4001 bytes", "Content-Length 4000"), (error.Expected, error.Actual));
+        Assert.Equal(("10001 bytes", "10000 bytes (Content-Range bytes 6000-9999/10000)"), (error.Expected, error.Actual));
+    }
+
+    [Fact]
+    public async Task Resume_answered_with_the_whole_blob_still_checks_its_digest()
+    {
+        using var proxy = new LoopbackProxy(fixture.Address);
+        proxy.DropRequestHeaders.Add("Range"); // a server that ignores Range answers 200 with everything
+        using var client = Artifacts.Client();
+        var repository = Artifacts.UniqueRepository("resume");
+        var content = Artifacts.RandomBytes(10_000);
+        var digest = await Artifacts.PushBytesAsync(client, fixture.Address, repository, content);
+
+        await using (var rest = await client.OpenBlobAsync(proxy.Address, repository, digest, content.Length, _ct, offset: 6000))
+            Assert.Equal(content[6000..], await Artifacts.ReadAllAsync(rest));
+
+        proxy.AlterBody = (request, body) => request.Contains("/blobs/sha256:") ? [(byte)(body[0] ^ 1), .. body[1..]] : body;
+        await using var tampered = await client.OpenBlobAsync(proxy.Address, repository, digest, content.Length, _ct, offset: 6000);
+        var error = await Assert.ThrowsAsync<OciIntegrityException>(() => Artifacts.ReadAllAsync(tampered));
+        Assert.Equal(digest.ToString(), error.Expected);
     }
 }
