@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -144,25 +145,34 @@ public sealed class OciRegistryClient : IDisposable
             await using var source = openContent();
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             // One more byte than declared for a small blob, so that content longer than declared is seen.
-            var buffer = new byte[Math.Min(_options.ChunkSize, size + 1)];
-            var total = 0L;
-            var chunked = size >= _options.ChunkSize;
-            ReadOnlyMemory<byte> lastPart = ReadOnlyMemory<byte>.Empty;
-            while (true)
+            var bufferLength = (int)Math.Min(_options.ChunkSize, size + 1);
+            var pooled = ArrayPool<byte>.Shared.Rent(bufferLength);
+            try
             {
-                var read = await source.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
-                if (read == 0) break;
-                if (total + read > size) throw new OciIntegrityException(subject + " size", $"{size} bytes", $"more than {size} bytes");
-                hash.AppendData(buffer, 0, read);
-                if (chunked) location = await PatchChunkAsync(domain, repository, location, buffer.AsMemory(0, read), total, ct);
-                else lastPart = buffer.AsMemory(0, read);
-                total += read;
-                if (read < buffer.Length) break;
+                var buffer = pooled.AsMemory(0, bufferLength);
+                var total = 0L;
+                var chunked = size >= _options.ChunkSize;
+                var lastPart = ReadOnlyMemory<byte>.Empty;
+                while (true)
+                {
+                    var read = await source.ReadAtLeastAsync(buffer, bufferLength, throwOnEndOfStream: false, ct);
+                    if (read == 0) break;
+                    if (total + read > size) throw new OciIntegrityException(subject + " size", $"{size} bytes", $"more than {size} bytes");
+                    hash.AppendData(pooled, 0, read);
+                    if (chunked) location = await PatchChunkAsync(domain, repository, location, buffer[..read], total, ct);
+                    else lastPart = buffer[..read];
+                    total += read;
+                    if (read < bufferLength) break;
+                }
+                if (total != size) throw new OciIntegrityException(subject + " size", $"{size} bytes", $"{total} bytes");
+                var actual = Digest.FromSha256Hash(hash.GetHashAndReset());
+                if (actual != digest) throw new OciIntegrityException(subject + " digest", digest.ToString(), actual.ToString());
+                await CompleteUploadAsync(domain, repository, location, digest, lastPart, ct);
             }
-            if (total != size) throw new OciIntegrityException(subject + " size", $"{size} bytes", $"{total} bytes");
-            var actual = Digest.FromSha256Hash(hash.GetHashAndReset());
-            if (actual != digest) throw new OciIntegrityException(subject + " digest", digest.ToString(), actual.ToString());
-            await CompleteUploadAsync(domain, repository, location, digest, lastPart, ct);
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(pooled);
+            }
         }
         catch (OciIntegrityException)
         {
