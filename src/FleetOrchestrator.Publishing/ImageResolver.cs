@@ -5,10 +5,17 @@ namespace FleetOrchestrator.Publishing;
 
 /// <summary>
 /// Resolves the tags that services name to manifest digests (the index digest for multi-arch images),
-/// each distinct image once, several at a time.
+/// each distinct image once, several at a time. The manifest is read, not just HEADed, so the digest pinned
+/// is the hash of bytes actually served, checked against what the registry claims.
 /// </summary>
-public sealed class ImageResolver(OciRegistryClient registry, int maxConcurrency = 8, IProgress<PublishProgress>? progress = null)
+public sealed class ImageResolver(OciRegistryClient registry, int maxConcurrency = ImageResolver.DefaultConcurrency, IProgress<PublishProgress>? progress = null)
 {
+    /// <summary>
+    /// Manifest reads are small and latency-bound: 32 at once resolves a typical factory's images in one or
+    /// two round trips without hammering the registry.
+    /// </summary>
+    public const int DefaultConcurrency = 32;
+
     public async Task<IReadOnlyDictionary<ImageReference, Digest>> ResolveAsync(
         IEnumerable<(string App, PinRequest Request)> requests, CancellationToken ct)
     {
@@ -23,9 +30,9 @@ public sealed class ImageResolver(OciRegistryClient registry, int maxConcurrency
             await gate.WaitAsync(ct);
             try
             {
-                var descriptor = await registry.ResolveAsync(image, ct);
-                lock (resolved) resolved[image] = descriptor.Digest;
-                progress?.Report(new PublishProgress("pin", image.ToString(), descriptor.Digest.ToString()));
+                var manifest = await registry.GetManifestAsync(image.Domain, image.Repository, image.ManifestReference, ct);
+                lock (resolved) resolved[image] = manifest.Digest;
+                progress?.Report(new PublishProgress("pin", image.ToString(), manifest.Digest.ToString()));
             }
             catch (OciException e)
             {

@@ -48,12 +48,12 @@ public sealed class PublishPipeline(IProgress<PublishProgress>? progress = null,
 
             var version = request.Version ?? revision.CommitCount;
             var publisher = new AppPublisher(client, request.Registry, request.Factory, scratch, progress);
-            var published = new List<PublishedApp>();
+            var bundles = new List<AppBundle>();
             foreach (var app in apps)
-            {
-                var pinned = ImagePinning.Apply(app.Compose, app.Plan, resolved);
-                published.Add(await publisher.PublishAsync(app.Folder, app.Ignore, pinned, version, ct));
-            }
+                bundles.Add(await publisher.BundleAsync(app.Folder, app.Ignore, ImagePinning.Apply(app.Compose, app.Plan, resolved), ct));
+            var published = new List<PublishedApp>();
+            foreach (var bundle in bundles)
+                published.Add(await publisher.PushAsync(bundle, version, ct));
 
             var target = PublishedTarget.Create(request.Factory, version, request.EffectiveHardwareIds, [request.Tag],
                 published, revision.CommitSha, (clock ?? TimeProvider.System).GetUtcNow());

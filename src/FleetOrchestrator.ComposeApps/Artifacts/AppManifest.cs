@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FleetOrchestrator.Oci;
@@ -52,7 +53,8 @@ public sealed record AppManifest(Digest BundleDigest, long BundleSize, Digest In
             }),
             ["annotations"] = new JsonObject { [AppAnnotation] = AppAnnotationValue },
         };
-        return JsonSerializer.SerializeToUtf8Bytes(manifest);
+        // Relaxed escaping keeps media types readable ("+json", not "\u002Bjson"), as registries and tools write them.
+        return JsonSerializer.SerializeToUtf8Bytes(manifest, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     /// <summary>Reads an app manifest as a device does: bounded, and every field the device relies on checked.</summary>

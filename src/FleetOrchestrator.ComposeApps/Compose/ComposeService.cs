@@ -45,7 +45,7 @@ public sealed class ComposeService(string name, YamlMappingNode node)
                 map.Children[new YamlScalarNode(key)] = new YamlScalarNode(value) { Style = ScalarStyle.DoubleQuoted };
                 break;
             default:
-                node.Children[LabelsKey] = new YamlMappingNode((new YamlScalarNode(key), new YamlScalarNode(value) { Style = ScalarStyle.DoubleQuoted }));
+                node.Children[LabelsKey] = new YamlMappingNode(new YamlScalarNode(key), new YamlScalarNode(value) { Style = ScalarStyle.DoubleQuoted });
                 break;
         }
     }
@@ -59,9 +59,13 @@ public sealed class ComposeService(string name, YamlMappingNode node)
         var json = (JsonObject)ToJson(node)!;
         switch (json["labels"])
         {
-            case JsonObject map: map.Remove(ConfigHashLabel); break;
+            case JsonObject map:
+                map.Remove(ConfigHashLabel);
+                if (map.Count == 0) json.Remove("labels");
+                break;
             case JsonArray list:
                 foreach (var item in list.Where(i => i?.GetValue<string>().Split('=')[0] == ConfigHashLabel).ToList()) list.Remove(item);
+                if (list.Count == 0) json.Remove("labels");
                 break;
         }
         return json;
