@@ -20,6 +20,8 @@ var root = new RootCommand("Publish the compose apps of a containers.git revisio
 {
     repo, registry, factory, gitRef, tag, hardwareIds, version, plainHttp, mirrors, output, quiet,
 };
+// --version is the target version here, not the tool's: drop the built-in option of that name.
+foreach (var builtIn in root.Options.OfType<VersionOption>().ToList()) root.Options.Remove(builtIn);
 root.SetAction(async (parse, ct) =>
 {
     var mirrorMap = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
