@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Formats.Tar;
 using System.IO.Compression;
-using System.Runtime.Versioning;
 using System.Security.Cryptography;
 
 namespace FleetOrchestrator.ComposeApps.Bundles;
@@ -25,11 +24,6 @@ public static class BundleReader
     /// <exception cref="BundleIntegrityException">A file is missing, extra, or differs from <paramref name="index"/>.</exception>
     public static async Task ExtractAsync(Stream bundle, BundleIndex index, string targetDirectory, BundleLimits? limits = null, CancellationToken cancellationToken = default)
     {
-        if (OperatingSystem.IsWindows())
-        {
-            throw new PlatformNotSupportedException("Bundles are extracted on Linux: file modes and symbolic links are part of the format.");
-        }
-
         limits ??= BundleLimits.Default;
         var target = Path.GetFullPath(targetDirectory).TrimEnd('/');
         var parent = Path.GetDirectoryName(target) ?? throw new ArgumentException($"\"{target}\" has no parent folder to stage in.", nameof(targetDirectory));
@@ -190,7 +184,6 @@ public static class BundleReader
     }
 
     /// <summary>What has been extracted into the staging folder so far.</summary>
-    [UnsupportedOSPlatform("windows")]
     private sealed class Extraction(string staging, BundleLimits limits)
     {
         private enum Kind { Directory, File, SymbolicLink }

@@ -19,11 +19,6 @@ internal static class UnixFileStatus
 
     public static (UnixFileKind Kind, int PermissionBits) Lstat(string path)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new PlatformNotSupportedException("Bundles are built on Linux: file types are read with statx(2).");
-        }
-
         if (Statx(AtCurrentDirectory, path, AtSymlinkNoFollow, StatxType | StatxMode, out var status) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();

@@ -1,6 +1,5 @@
 using System.Formats.Tar;
 using System.IO.Compression;
-using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Text;
 using FleetOrchestrator.ComposeApps.Bundles;
@@ -8,7 +7,6 @@ using FleetOrchestrator.ComposeApps.Ignore;
 
 namespace FleetOrchestrator.ComposeApps.Tests.Bundles;
 
-[SupportedOSPlatform("linux")]
 public class BundleReaderTests
 {
     private static readonly byte[] PinnedCompose = "services:\n  web:\n    image: registry.local/f/web@sha256:1111\n"u8.ToArray();

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Net.Sockets;
-using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Text;
 using FleetOrchestrator.ComposeApps.Bundles;
@@ -10,7 +9,6 @@ using FleetOrchestrator.ComposeApps.Ignore;
 
 namespace FleetOrchestrator.ComposeApps.Tests.Bundles;
 
-[SupportedOSPlatform("linux")]
 public class BundleWriterTests
 {
     private static readonly byte[] PinnedCompose = "services:\n  web:\n    image: registry.local/f/web@sha256:0000\n"u8.ToArray();
@@ -335,6 +333,31 @@ public class BundleWriterTests
         Assert.Contains("more than 2 entries", entries.Message);
 
         await WriteAsync(app.Path, limits: new BundleLimits { MaxFileBytes = 5000, MaxEntries = 3 });
+    }
+
+    [Fact]
+    public async Task Failure_after_many_compressed_chunks_surfaces_without_hanging()
+    {
+        using var app = new TestFolder();
+        app.Write("a-big.bin", RandomNumberGenerator.GetBytes(4 << 20));
+        var mkfifo = Process.Start("mkfifo", [app.Combine("z-pipe")]);
+        await mkfifo.WaitForExitAsync();
+
+        var error = await Assert.ThrowsAsync<BundleException>(() => WriteAsync(app.Path).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("\"z-pipe\"", error.Message);
+    }
+
+    [Fact]
+    public async Task Bundle_limit_reached_while_compressing_surfaces_without_hanging()
+    {
+        using var app = new TestFolder();
+        app.Write("a-big.bin", RandomNumberGenerator.GetBytes(4 << 20));
+
+        var error = await Assert.ThrowsAsync<BundleException>(
+            () => WriteAsync(app.Path, limits: new BundleLimits { MaxBundleBytes = 100_000 }).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("grows past 100000 bytes", error.Message);
     }
 
     /// <summary>
