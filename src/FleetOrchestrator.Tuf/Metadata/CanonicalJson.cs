@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -16,34 +17,29 @@ public static class CanonicalJson
     /// <summary>Nesting limit of <see cref="Parse"/>; TUF metadata needs about 8 levels plus custom data.</summary>
     public const int DefaultMaxDepth = 64;
 
-    private static readonly SearchValues<byte> EscapedInValidJson = SearchValues.Create([.. Enumerable.Range(0, 0x20).Select(b => (byte)b), (byte)'"', (byte)'\\']);
-
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly SearchValues<byte> EscapedInValidJson =
+        SearchValues.Create([.. Enumerable.Range(0, 0x20).Select(b => (byte)b), (byte)'"', (byte)'\\']);
 
-    public static byte[] Serialize(JsonNode? node)
-    {
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        WriteNode(buffer, node, escapeControlCharacters: false);
-        return buffer.WrittenSpan.ToArray();
-    }
+    public static byte[] Serialize(JsonNode? node) => Build(w => WriteNode(w, node, escapeControlCharacters: false));
 
-    public static void Write(Stream output, JsonNode? node)
-    {
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        WriteNode(buffer, node, escapeControlCharacters: false);
-        output.Write(buffer.WrittenSpan);
-    }
+    /// <summary>Canonical form of a parsed element (as received: the bytes a signature over it covers).</summary>
+    public static byte[] Serialize(JsonElement element) => Build(w => WriteElement(w, element, escapeControlCharacters: false));
+
+    public static void Write(Stream output, JsonNode? node) => output.Write(Serialize(node));
 
     /// <summary>
     /// The canonical layout (sorted keys, no whitespace) but with control characters escaped as <c>\u00XX</c>,
     /// so any JSON parser reads it: canonical JSON itself is not valid JSON when a string holds a newline
     /// (PEM public keys do). Used for metadata files, whose signatures cover the canonical form of <c>signed</c>.
-    /// Equal to <see cref="Serialize"/> when no string holds a control character.
+    /// Equal to <see cref="Serialize(JsonNode?)"/> when no string holds a control character.
     /// </summary>
-    public static byte[] SerializeAsValidJson(JsonNode? node)
+    public static byte[] SerializeAsValidJson(JsonNode? node) => Build(w => WriteNode(w, node, escapeControlCharacters: true));
+
+    private static byte[] Build(Action<ArrayBufferWriter<byte>> write)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
-        WriteNode(buffer, node, escapeControlCharacters: true);
+        write(buffer);
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -56,13 +52,23 @@ public static class CanonicalJson
     /// </summary>
     public static JsonNode Parse(ReadOnlySpan<byte> utf8, int maxDepth = DefaultMaxDepth)
     {
+        var root = ParseDocument(utf8, maxDepth).RootElement;
+        CheckIntegers(root, "$");
+        return JsonFields.NodeOf(root) ?? throw new CanonicalJsonException("the document is the JSON literal null");
+    }
+
+    /// <summary>
+    /// The strict parse of <see cref="Parse"/> minus the integer check (done by <see cref="Serialize(JsonElement)"/>
+    /// or <see cref="CheckIntegers"/>). The document is left to the GC: elements and nodes made from it stay valid.
+    /// </summary>
+    internal static JsonDocument ParseDocument(ReadOnlySpan<byte> utf8, int maxDepth = DefaultMaxDepth)
+    {
         if (!Utf8.IsValid(utf8))
             throw new CanonicalJsonException($"invalid UTF-8 at byte offset {FirstInvalidUtf8Offset(utf8)}");
-        if (EscapeControlCharactersInStrings(utf8) is { } escaped) utf8 = escaped;
-        JsonNode? node;
+        var text = EscapeControlCharactersInStrings(utf8) ?? utf8.ToArray();
         try
         {
-            node = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions
+            return JsonDocument.Parse(text, new JsonDocumentOptions
             {
                 MaxDepth = maxDepth,
                 AllowDuplicateProperties = false,
@@ -74,16 +80,32 @@ public static class CanonicalJson
         {
             throw new CanonicalJsonException($"invalid JSON: {e.Message}");
         }
-        if (node is null) throw new CanonicalJsonException("the document is the JSON literal null");
-        CheckNumbers(node, "$");
-        return node;
     }
+
+    /// <summary>Throws unless every number under <paramref name="element"/> is an integer.</summary>
+    internal static void CheckIntegers(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var member in element.EnumerateObject()) CheckIntegers(member.Value, path + "." + member.Name);
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray()) CheckIntegers(item, $"{path}[{i++}]");
+                break;
+            case JsonValueKind.Number when !IsInteger(JsonMarshal.GetRawUtf8Value(element)):
+                throw NotAnInteger(Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8Value(element)), path);
+        }
+    }
+
+    private static CanonicalJsonException NotAnInteger(string text, string? path) =>
+        new($"canonical JSON allows integers only, found the number {text}{(path is null ? "" : " at " + path)}");
 
     /// <summary>A copy with raw bytes below 0x20 inside strings written as \u00XX escapes, or null when there are none.</summary>
     private static byte[]? EscapeControlCharactersInStrings(ReadOnlySpan<byte> utf8)
     {
-        var first = utf8.IndexOfAnyInRange((byte)0, (byte)0x1f);
-        if (first < 0) return null;
+        if (utf8.IndexOfAnyInRange((byte)0, (byte)0x1f) < 0) return null;
         ArrayBufferWriter<byte>? output = null;
         var inString = false;
         var copiedUpTo = 0;
@@ -96,7 +118,7 @@ public static class CanonicalJson
             {
                 output ??= new ArrayBufferWriter<byte>(utf8.Length + 64);
                 output.Write(utf8[copiedUpTo..i]);
-                output.Write(Encoding.ASCII.GetBytes($"\\u{b:x4}"));
+                Ascii(output, $"\\u{b:x4}");
                 copiedUpTo = i + 1;
             }
         }
@@ -111,25 +133,80 @@ public static class CanonicalJson
         return read;
     }
 
-    private static void CheckNumbers(JsonNode node, string path)
+    // ---- writing parsed elements (the fast path used to check signatures) --------------------------------
+
+    private static void WriteElement(IBufferWriter<byte> w, JsonElement element, bool escapeControlCharacters)
     {
-        switch (node)
+        switch (element.ValueKind)
         {
-            case JsonObject obj:
-                foreach (var (key, value) in obj)
-                    if (value is not null) CheckNumbers(value, path + "." + key);
+            case JsonValueKind.Object:
+                var count = element.GetPropertyCount();
+                var members = ArrayPool<Member>.Shared.Rent(count);
+                try
+                {
+                    var n = 0;
+                    var sorted = true;
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        // Escaped names are unescaped once; plain names are compared in place (no copy).
+                        members[n] = new Member(property, JsonMarshal.GetRawUtf8PropertyName(property).Contains((byte)'\\') ? Utf8Of(property.Name) : null);
+                        if (n > 0 && Member.Compare(members[n - 1], members[n]) > 0) sorted = false;
+                        n++;
+                    }
+                    if (!sorted) Array.Sort(members, 0, count, Member.Comparer);
+                    Byte(w, (byte)'{');
+                    for (var i = 0; i < count; i++)
+                    {
+                        if (i > 0) Byte(w, (byte)',');
+                        WriteUtf8String(w, members[i].Name, escapeControlCharacters);
+                        Byte(w, (byte)':');
+                        WriteElement(w, members[i].Property.Value, escapeControlCharacters);
+                    }
+                    Byte(w, (byte)'}');
+                }
+                finally
+                {
+                    ArrayPool<Member>.Shared.Return(members, clearArray: true);
+                }
                 break;
-            case JsonArray array:
-                for (var i = 0; i < array.Count; i++)
-                    if (array[i] is { } item) CheckNumbers(item, $"{path}[{i}]");
+            case JsonValueKind.Array:
+                Byte(w, (byte)'[');
+                var first = true;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (!first) Byte(w, (byte)',');
+                    first = false;
+                    WriteElement(w, item, escapeControlCharacters);
+                }
+                Byte(w, (byte)']');
                 break;
-            case JsonValue value when value.GetValueKind() == JsonValueKind.Number:
-                var text = value.ToJsonString();
-                if (!IsInteger(text))
-                    throw new CanonicalJsonException($"canonical JSON allows integers only, found the number {text} at {path}");
+            case JsonValueKind.String:
+                var quoted = JsonMarshal.GetRawUtf8Value(element);
+                var content = quoted[1..^1];
+                // Without a backslash the raw text is the value itself (JSON has no raw '"' or control chars in strings).
+                if (content.Contains((byte)'\\')) WriteUtf8String(w, Utf8Of(element.GetString()!), escapeControlCharacters);
+                else WriteQuoted(w, content);
                 break;
+            case JsonValueKind.Number:
+                WriteInteger(w, JsonMarshal.GetRawUtf8Value(element));
+                break;
+            case JsonValueKind.True: Ascii(w, "true"); break;
+            case JsonValueKind.False: Ascii(w, "false"); break;
+            default: Ascii(w, "null"); break;
         }
     }
+
+    /// <summary>An object member being sorted; UTF-8 byte order of the names is code point order.</summary>
+    private readonly record struct Member(JsonProperty Property, byte[]? Unescaped)
+    {
+        public static readonly IComparer<Member> Comparer = Comparer<Member>.Create(Compare);
+
+        public ReadOnlySpan<byte> Name => Unescaped ?? JsonMarshal.GetRawUtf8PropertyName(Property);
+
+        public static int Compare(Member a, Member b) => a.Name.SequenceCompareTo(b.Name);
+    }
+
+    // ---- writing built nodes -----------------------------------------------------------------------------
 
     private static void WriteNode(IBufferWriter<byte> w, JsonNode? node, bool escapeControlCharacters)
     {
@@ -147,7 +224,7 @@ public static class CanonicalJson
                 for (var i = 0; i < members.Length; i++)
                 {
                     if (i > 0) Byte(w, (byte)',');
-                    WriteString(w, members[i].Key, escapeControlCharacters);
+                    WriteUtf8String(w, Utf8Of(members[i].Key), escapeControlCharacters);
                     Byte(w, (byte)':');
                     WriteNode(w, members[i].Value, escapeControlCharacters);
                 }
@@ -162,6 +239,9 @@ public static class CanonicalJson
                 }
                 Byte(w, (byte)']');
                 break;
+            case JsonValue value when value.TryGetValue<JsonElement>(out var element):
+                WriteElement(w, element, escapeControlCharacters);
+                break;
             case JsonValue value:
                 WriteValue(w, value, escapeControlCharacters);
                 break;
@@ -174,48 +254,66 @@ public static class CanonicalJson
         switch (kind)
         {
             case JsonValueKind.String:
-                WriteString(w, value.GetValue<string>(), escapeControlCharacters);
+                WriteUtf8String(w, Utf8Of(value.GetValue<string>()), escapeControlCharacters);
                 break;
             case JsonValueKind.True: Ascii(w, "true"); break;
             case JsonValueKind.False: Ascii(w, "false"); break;
             case JsonValueKind.Null: Ascii(w, "null"); break;
             case JsonValueKind.Number:
-                var text = value.ToJsonString();
-                if (!IsInteger(text))
-                    throw new CanonicalJsonException($"canonical JSON allows integers only, found the number {text}");
-                // Python reads -0 as the integer 0.
-                Ascii(w, text == "-0" ? "0" : text);
+                WriteInteger(w, Encoding.ASCII.GetBytes(value.ToJsonString()));
                 break;
             default:
                 throw new CanonicalJsonException($"unsupported JSON value kind {kind}");
         }
     }
 
-    private static bool IsInteger(string text)
+    // ---- shared pieces -----------------------------------------------------------------------------------
+
+    private static void WriteInteger(IBufferWriter<byte> w, ReadOnlySpan<byte> text)
     {
-        var span = text.AsSpan();
-        if (span.Length > 0 && span[0] == '-') span = span[1..];
-        return span.Length > 0 && !span.ContainsAnyExceptInRange('0', '9');
+        if (!IsInteger(text)) throw NotAnInteger(Encoding.UTF8.GetString(text), null);
+        // Python reads -0 as the integer 0.
+        if (text.SequenceEqual("-0"u8)) Byte(w, (byte)'0');
+        else w.Write(text);
     }
 
-    private static void WriteString(IBufferWriter<byte> w, string s, bool escapeControlCharacters)
+    private static bool IsInteger(ReadOnlySpan<byte> text)
     {
-        byte[] utf8;
+        if (text.Length > 0 && text[0] == '-') text = text[1..];
+        return text.Length > 0 && !text.ContainsAnyExceptInRange((byte)'0', (byte)'9');
+    }
+
+    private static byte[] Utf8Of(string s)
+    {
         try
         {
-            utf8 = StrictUtf8.GetBytes(s);
+            return StrictUtf8.GetBytes(s);
         }
         catch (EncoderFallbackException)
         {
             throw new CanonicalJsonException($"string with an unpaired surrogate cannot be written as UTF-8: {s}");
         }
+    }
+
+    private static void WriteQuoted(IBufferWriter<byte> w, ReadOnlySpan<byte> content)
+    {
+        var span = w.GetSpan(content.Length + 2);
+        span[0] = (byte)'"';
+        content.CopyTo(span[1..]);
+        span[content.Length + 1] = (byte)'"';
+        w.Advance(content.Length + 2);
+    }
+
+    /// <summary>Writes a UTF-8 string quoted, escaping <c>"</c> and <c>\</c> (and control chars as \u00XX when asked).</summary>
+    private static void WriteUtf8String(IBufferWriter<byte> w, ReadOnlySpan<byte> utf8, bool escapeControlCharacters)
+    {
         Byte(w, (byte)'"');
-        ReadOnlySpan<byte> rest = utf8;
+        var rest = utf8;
         while (true)
         {
             var next = escapeControlCharacters ? rest.IndexOfAny(EscapedInValidJson) : rest.IndexOfAny((byte)'"', (byte)'\\');
             if (next < 0) break;
-            Bytes(w, rest[..next]);
+            w.Write(rest[..next]);
             if (rest[next] < 0x20)
             {
                 Ascii(w, $"\\u{rest[next]:x4}");
@@ -227,7 +325,7 @@ public static class CanonicalJson
             }
             rest = rest[(next + 1)..];
         }
-        Bytes(w, rest);
+        w.Write(rest);
         Byte(w, (byte)'"');
     }
 
@@ -249,8 +347,6 @@ public static class CanonicalJson
         w.GetSpan(1)[0] = b;
         w.Advance(1);
     }
-
-    private static void Bytes(IBufferWriter<byte> w, ReadOnlySpan<byte> bytes) => w.Write(bytes);
 
     private static void Ascii(IBufferWriter<byte> w, string s)
     {

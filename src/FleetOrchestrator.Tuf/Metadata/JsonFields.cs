@@ -9,115 +9,101 @@ namespace FleetOrchestrator.Tuf.Metadata;
 /// </summary>
 internal sealed class JsonFields
 {
-    private readonly JsonObject _obj;
-    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+    private readonly JsonElement _obj;
+    private readonly List<string> _read = new(8);
 
-    public JsonFields(JsonNode? node, string role, string path)
+    public JsonFields(JsonElement element, string role, string path)
     {
         Role = role;
         Path = path;
-        _obj = node as JsonObject ?? throw Error(path, $"expected a JSON object, found {Describe(node)}");
+        _obj = element.ValueKind == JsonValueKind.Object ? element : throw Error(path, $"expected a JSON object, found {Describe(element)}");
     }
 
     public string Role { get; }
     public string Path { get; }
 
-    public static JsonFields Of(JsonNode? node, string role, string path) => new(node, role, path);
-
     public MetadataFormatException Error(string path, string message) => new(Role, path, message);
 
-    public static string Describe(JsonNode? node) => node switch
+    public static string Describe(JsonElement element) => element.ValueKind switch
     {
-        null => "null",
-        JsonObject => "an object",
-        JsonArray => "an array",
-        JsonValue v => $"{v.GetValueKind().ToString().ToLowerInvariant()} {Truncate(v.ToJsonString())}",
-        _ => node.GetType().Name,
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.Null => "null",
+        var kind => $"{kind.ToString().ToLowerInvariant()} {Truncate(element.GetRawText())}",
     };
 
     private static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "...";
 
-    private JsonNode Require(string name)
+    /// <summary>Marks <paramref name="name"/> as read; returns its value when present and not null.</summary>
+    private bool TryRead(string name, out JsonElement value)
     {
         _read.Add(name);
-        if (!_obj.TryGetPropertyValue(name, out var value))
-            throw Error($"{Path}.{name}", "required field is missing");
-        return value ?? throw Error($"{Path}.{name}", "is null");
+        return _obj.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
     }
 
-    public bool Has(string name) => _obj.ContainsKey(name);
+    private JsonElement Require(string name)
+    {
+        if (TryRead(name, out var value)) return value;
+        throw Error($"{Path}.{name}", value.ValueKind == JsonValueKind.Null ? "is null" : "required field is missing");
+    }
 
     public string String(string name) => AsString(Require(name), $"{Path}.{name}");
 
-    public string AsString(JsonNode node, string path) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String
-            ? v.GetValue<string>()
-            : throw Error(path, $"expected a string, found {Describe(node)}");
+    public string AsString(JsonElement element, string path) =>
+        element.ValueKind == JsonValueKind.String ? element.GetString()! : throw Error(path, $"expected a string, found {Describe(element)}");
 
-    public long Integer(string name, long min, long max = long.MaxValue)
+    public long Integer(string name, long min, long max = long.MaxValue) => AsInteger(Require(name), $"{Path}.{name}", min, max);
+
+    private long AsInteger(JsonElement element, string path, long min, long max)
     {
-        var node = Require(name);
-        var path = $"{Path}.{name}";
-        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<long>(out var value))
-            throw Error(path, $"expected an integer, found {Describe(node)}");
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt64(out var value))
+            throw Error(path, $"expected an integer, found {Describe(element)}");
         if (value < min || value > max)
             throw Error(path, $"must be between {min} and {max}, found {value}");
         return value;
     }
 
-    public long? OptionalInteger(string name, long min) => Has(name) && _obj[name] is not null ? Integer(name, min) : Mark(name);
+    public long? OptionalInteger(string name, long min) =>
+        TryRead(name, out var value) ? AsInteger(value, $"{Path}.{name}", min, long.MaxValue) : null;
 
-    private long? Mark(string name)
+    public bool? OptionalBool(string name) => TryRead(name, out var value) ? AsBool(value, $"{Path}.{name}") : null;
+
+    public bool Bool(string name) => AsBool(Require(name), $"{Path}.{name}");
+
+    private bool AsBool(JsonElement element, string path) => element.ValueKind switch
     {
-        _read.Add(name);
-        return null;
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => throw Error(path, $"expected true or false, found {Describe(element)}"),
+    };
+
+    public JsonElement Object(string name)
+    {
+        var value = Require(name);
+        return value.ValueKind == JsonValueKind.Object ? value : throw Error($"{Path}.{name}", $"expected an object, found {Describe(value)}");
     }
 
-    public bool Bool(string name)
+    public JsonElement? OptionalObject(string name) => TryRead(name, out _) ? Object(name) : null;
+
+    public JsonElement Array(string name)
     {
-        var node = Require(name);
-        return node is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False
-            ? v.GetValue<bool>()
-            : throw Error($"{Path}.{name}", $"expected true or false, found {Describe(node)}");
+        var value = Require(name);
+        return value.ValueKind == JsonValueKind.Array ? value : throw Error($"{Path}.{name}", $"expected an array, found {Describe(value)}");
     }
 
-    public bool? OptionalBool(string name) => Has(name) ? Bool(name) : null;
+    /// <summary>A list of strings when present (else null); <paramref name="unique"/> rejects repeated entries.</summary>
+    public IReadOnlyList<string>? OptionalStringList(string name, bool unique) => TryRead(name, out _) ? StringList(name, unique) : null;
 
-    public JsonObject Object(string name)
-    {
-        var node = Require(name);
-        return node as JsonObject ?? throw Error($"{Path}.{name}", $"expected an object, found {Describe(node)}");
-    }
-
-    public JsonObject? OptionalObject(string name)
-    {
-        _read.Add(name);
-        return Has(name) ? Object(name) : null;
-    }
-
-    public JsonArray Array(string name)
-    {
-        var node = Require(name);
-        return node as JsonArray ?? throw Error($"{Path}.{name}", $"expected an array, found {Describe(node)}");
-    }
-
-    public JsonArray? OptionalArray(string name)
-    {
-        _read.Add(name);
-        return Has(name) ? Array(name) : null;
-    }
-
-    /// <summary>A list of strings; <paramref name="unique"/> rejects repeated entries.</summary>
     public IReadOnlyList<string> StringList(string name, bool unique)
     {
         var array = Array(name);
-        var list = new List<string>(array.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < array.Count; i++)
+        var list = new List<string>(array.GetArrayLength());
+        var i = 0;
+        foreach (var item in array.EnumerateArray())
         {
-            var path = $"{Path}.{name}[{i}]";
-            var s = AsString(array[i] ?? throw Error(path, "is null"), path);
-            if (unique && !seen.Add(s)) throw Error(path, $"duplicate entry \"{s}\"");
+            var path = $"{Path}.{name}[{i++}]";
+            var s = AsString(item, path);
+            if (unique && list.Contains(s)) throw Error(path, $"duplicate entry \"{s}\"");
             list.Add(s);
         }
         return list;
@@ -127,28 +113,36 @@ internal sealed class JsonFields
     public IReadOnlyDictionary<string, string> StringMap(string name, bool nonEmpty)
     {
         var obj = Object(name);
-        if (nonEmpty && obj.Count == 0) throw Error($"{Path}.{name}", "must not be empty");
-        var map = new Dictionary<string, string>(obj.Count, StringComparer.Ordinal);
-        foreach (var (key, value) in obj)
-        {
-            var path = $"{Path}.{name}.{key}";
-            map[key] = AsString(value ?? throw Error(path, "is null"), path);
-        }
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var member in obj.EnumerateObject())
+            map[member.Name] = AsString(member.Value, $"{Path}.{name}.{member.Name}");
+        if (nonEmpty && map.Count == 0) throw Error($"{Path}.{name}", "must not be empty");
         return map;
     }
 
-    /// <summary>The members not read so far, detached (deep-cloned) so they can be written back unchanged.</summary>
+    public IReadOnlyDictionary<string, string>? OptionalStringMap(string name, bool nonEmpty) => TryRead(name, out _) ? StringMap(name, nonEmpty) : null;
+
+    /// <summary>The members not read, as independent nodes that are written back unchanged (null when there are none).</summary>
     public JsonObject? Unknown()
     {
         JsonObject? unknown = null;
-        foreach (var (key, value) in _obj)
+        foreach (var member in _obj.EnumerateObject())
         {
-            if (_read.Contains(key)) continue;
+            if (_read.Contains(member.Name)) continue;
             unknown ??= new JsonObject();
-            unknown[key] = value?.DeepClone();
+            unknown[member.Name] = NodeOf(member.Value);
         }
         return unknown;
     }
+
+    /// <summary>A JsonNode over an element (materialised lazily, on first access).</summary>
+    public static JsonNode? NodeOf(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => JsonObject.Create(element),
+        JsonValueKind.Array => JsonArray.Create(element),
+        JsonValueKind.Null => null,
+        _ => JsonValue.Create(element),
+    };
 
     /// <summary>Copies preserved unknown fields into an object being written.</summary>
     public static void AddUnknown(JsonObject target, JsonObject? unknown)

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace FleetOrchestrator.Tuf.Metadata;
@@ -42,12 +43,12 @@ public sealed class Key
         return obj;
     }
 
-    internal static Key FromJson(JsonNode? node, string role, string path)
+    internal static Key FromJson(JsonElement element, string role, string path)
     {
-        var fields = JsonFields.Of(node, role, path);
+        var fields = new JsonFields(element, role, path);
         var keyType = fields.String("keytype");
         var scheme = fields.String("scheme");
-        var keyVal = JsonFields.Of(fields.Object("keyval"), role, path + ".keyval");
+        var keyVal = new JsonFields(fields.Object("keyval"), role, path + ".keyval");
         var publicValue = keyVal.String("public");
         return new Key(keyType, scheme, publicValue, fields.Unknown(), keyVal.Unknown());
     }

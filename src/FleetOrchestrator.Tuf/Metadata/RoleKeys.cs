@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace FleetOrchestrator.Tuf.Metadata;
@@ -14,9 +15,9 @@ public sealed record RoleKeys(IReadOnlyList<string> KeyIds, int Threshold)
         return obj;
     }
 
-    internal static RoleKeys FromJson(JsonNode? node, string role, string path)
+    internal static RoleKeys FromJson(JsonElement element, string role, string path)
     {
-        var fields = JsonFields.Of(node, role, path);
+        var fields = new JsonFields(element, role, path);
         return new RoleKeys(fields.StringList("keyids", unique: true), (int)fields.Integer("threshold", 1, int.MaxValue))
         {
             UnknownFields = fields.Unknown(),

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace FleetOrchestrator.Tuf.Metadata;
@@ -29,15 +30,14 @@ public sealed record RootMetadata : SignedPayload, ISignedPayload<RootMetadata>
         signed["roles"] = roles;
     }
 
-    public static RootMetadata FromJson(JsonObject signed, string role)
+    public static RootMetadata FromJson(JsonElement signed, string role)
     {
-        var fields = JsonFields.Of(signed, role, "signed");
+        var fields = new JsonFields(signed, role, "signed");
         var (version, expires, spec) = ReadHeader(fields, TypeName, role);
         var consistent = fields.OptionalBool("consistent_snapshot") ?? false;
         var keys = ReadKeys(fields.Object("keys"), role, "signed.keys");
-        var rolesObj = fields.Object("roles");
         var roles = new Dictionary<string, RoleKeys>(StringComparer.Ordinal);
-        foreach (var (name, value) in rolesObj)
+        foreach (var (name, value) in fields.Object("roles").EnumerateObject().Select(m => (m.Name, m.Value)))
         {
             if (!Role.TopLevel.Contains(name))
                 throw fields.Error("signed.roles", $"unexpected role \"{name}\": root lists exactly {string.Join(", ", Role.TopLevel)}");
@@ -54,10 +54,10 @@ public sealed record RootMetadata : SignedPayload, ISignedPayload<RootMetadata>
     }
 
     /// <summary>A keyid -> key map; the keyid given in the metadata is kept as the lookup name, as the spec says.</summary>
-    internal static Dictionary<string, Key> ReadKeys(JsonObject keysObj, string role, string path)
+    internal static Dictionary<string, Key> ReadKeys(JsonElement keysObj, string role, string path)
     {
-        var keys = new Dictionary<string, Key>(keysObj.Count, StringComparer.Ordinal);
-        foreach (var (id, value) in keysObj)
+        var keys = new Dictionary<string, Key>(StringComparer.Ordinal);
+        foreach (var (id, value) in keysObj.EnumerateObject().Select(m => (m.Name, m.Value)))
             keys[id] = Key.FromJson(value, role, $"{path}.{id}");
         return keys;
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using FleetOrchestrator.Tuf.Crypto;
 
@@ -42,38 +43,47 @@ public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
     public static SignedMetadata<T> Parse(ReadOnlySpan<byte> raw, string? role = null)
     {
         role ??= T.TypeName;
-        JsonNode root;
         try
         {
-            root = CanonicalJson.Parse(raw);
+            var root = CanonicalJson.ParseDocument(raw).RootElement;
+            var fields = new JsonFields(root, role, "$");
+            var signedElement = fields.Object("signed");
+            var signatures = ReadSignatures(fields.Array("signatures"), role);
+            foreach (var member in root.EnumerateObject().Where(m => m.Name != "signed"))
+                CanonicalJson.CheckIntegers(member.Value, "$." + member.Name);
+            var signed = T.FromJson(signedElement, role);
+            return new SignedMetadata<T>(signed, signatures, CanonicalJson.Serialize(signedElement), raw.ToArray());
         }
         catch (CanonicalJsonException e)
         {
             throw new MetadataFormatException(role, "json", e.Message, e);
         }
-        var fields = JsonFields.Of(root, role, "$");
-        var signedObj = fields.Object("signed");
-        var signatures = ReadSignatures(fields.Array("signatures"), role);
-        var signed = T.FromJson(signedObj, role);
-        byte[] signedBytes;
+    }
+
+    /// <summary>Parses a canonical <c>signed</c> payload (e.g. an offline-signing request) into <typeparamref name="T"/>.</summary>
+    public static T ParseSigned(ReadOnlySpan<byte> signedJson, string? role = null)
+    {
+        role ??= T.TypeName;
         try
         {
-            signedBytes = CanonicalJson.Serialize(signedObj);
+            var element = CanonicalJson.ParseDocument(signedJson).RootElement;
+            CanonicalJson.CheckIntegers(element, "signed");
+            return T.FromJson(element, role);
         }
         catch (CanonicalJsonException e)
         {
-            throw new MetadataFormatException(role, "signed", e.Message, e);
+            throw new MetadataFormatException(role, "json", e.Message, e);
         }
-        return new SignedMetadata<T>(signed, signatures, signedBytes, raw.ToArray());
     }
 
-    private static List<Signature> ReadSignatures(JsonArray array, string role)
+    private static List<Signature> ReadSignatures(JsonElement array, string role)
     {
-        var signatures = new List<Signature>(array.Count);
+        var signatures = new List<Signature>(array.GetArrayLength());
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < array.Count; i++)
+        foreach (var item in array.EnumerateArray())
         {
-            var fields = JsonFields.Of(array[i], role, $"signatures[{i}]");
+            var i = signatures.Count;
+            var fields = new JsonFields(item, role, $"signatures[{i}]");
             var keyId = fields.String("keyid");
             var sig = fields.String("sig");
             if (!seen.Add(keyId))
@@ -101,7 +111,7 @@ public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
 
     /// <summary>This document with one more signature (replacing any earlier one of the same keyid).</summary>
     public SignedMetadata<T> WithSignature(Signature signature) =>
-        Assemble(Signed, CanonicalJson.Parse(SignedBytes).AsObject(), SignedBytes, Signatures.Where(s => s.KeyId != signature.KeyId).Append(signature).ToList());
+        Assemble(Signed, Signed.ToJson(), SignedBytes, Signatures.Where(s => s.KeyId != signature.KeyId).Append(signature).ToList());
 
     private static SignedMetadata<T> Assemble(T signed, JsonObject signedJson, byte[] signedBytes, List<Signature> signatures)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -75,5 +76,5 @@ public interface ISignedPayload<out TSelf> where TSelf : SignedPayload
     static abstract string TypeName { get; }
 
     /// <summary>Parses a <c>signed</c> object; <paramref name="role"/> names the role in error messages.</summary>
-    static abstract TSelf FromJson(JsonObject signed, string role);
+    static abstract TSelf FromJson(JsonElement signed, string role);
 }

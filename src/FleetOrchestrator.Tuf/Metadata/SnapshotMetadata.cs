@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace FleetOrchestrator.Tuf.Metadata;
@@ -23,20 +24,19 @@ public sealed record MetaFile(int Version, long? Length = null, IReadOnlyDiction
         return obj;
     }
 
-    internal static MetaFile FromJson(JsonNode? node, string role, string path)
+    internal static MetaFile FromJson(JsonElement element, string role, string path)
     {
-        var fields = JsonFields.Of(node, role, path);
+        var fields = new JsonFields(element, role, path);
         var version = (int)fields.Integer("version", 1, int.MaxValue);
         var length = fields.OptionalInteger("length", 0);
-        var hashes = fields.Has("hashes") ? fields.StringMap("hashes", nonEmpty: true) : null;
+        var hashes = fields.OptionalStringMap("hashes", nonEmpty: true);
         return new MetaFile(version, length, hashes) { UnknownFields = fields.Unknown() };
     }
 
     internal static Dictionary<string, MetaFile> ReadMeta(JsonFields fields, string role)
     {
-        var metaObj = fields.Object("meta");
-        var meta = new Dictionary<string, MetaFile>(metaObj.Count, StringComparer.Ordinal);
-        foreach (var (name, value) in metaObj)
+        var meta = new Dictionary<string, MetaFile>(StringComparer.Ordinal);
+        foreach (var (name, value) in fields.Object("meta").EnumerateObject().Select(m => (m.Name, m.Value)))
             meta[name] = FromJson(value, role, $"signed.meta.{name}");
         return meta;
     }
@@ -59,9 +59,9 @@ public sealed record SnapshotMetadata : SignedPayload, ISignedPayload<SnapshotMe
 
     protected override void WriteFields(JsonObject signed) => signed["meta"] = MetaFile.MetaToJson(Meta);
 
-    public static SnapshotMetadata FromJson(JsonObject signed, string role)
+    public static SnapshotMetadata FromJson(JsonElement signed, string role)
     {
-        var fields = JsonFields.Of(signed, role, "signed");
+        var fields = new JsonFields(signed, role, "signed");
         var (version, expires, spec) = ReadHeader(fields, TypeName, role);
         return new SnapshotMetadata
         {
@@ -84,9 +84,9 @@ public sealed record TimestampMetadata : SignedPayload, ISignedPayload<Timestamp
     protected override void WriteFields(JsonObject signed) =>
         signed["meta"] = new JsonObject { [SnapshotFileName] = SnapshotMeta.ToJson() };
 
-    public static TimestampMetadata FromJson(JsonObject signed, string role)
+    public static TimestampMetadata FromJson(JsonElement signed, string role)
     {
-        var fields = JsonFields.Of(signed, role, "signed");
+        var fields = new JsonFields(signed, role, "signed");
         var (version, expires, spec) = ReadHeader(fields, TypeName, role);
         var meta = MetaFile.ReadMeta(fields, role);
         if (meta.Count != 1 || !meta.TryGetValue(SnapshotFileName, out var snapshot))

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace FleetOrchestrator.Tuf.Metadata;
@@ -17,12 +18,12 @@ public sealed record TargetFile(long Length, IReadOnlyDictionary<string, string>
         return obj;
     }
 
-    internal static TargetFile FromJson(JsonNode? node, string role, string path)
+    internal static TargetFile FromJson(JsonElement element, string role, string path)
     {
-        var fields = JsonFields.Of(node, role, path);
+        var fields = new JsonFields(element, role, path);
         var length = fields.Integer("length", 0);
         var hashes = fields.StringMap("hashes", nonEmpty: true);
-        var custom = fields.OptionalObject("custom")?.DeepClone().AsObject();
+        var custom = fields.OptionalObject("custom") is { } c ? JsonObject.Create(c) : null;
         return new TargetFile(length, hashes, custom) { UnknownFields = fields.Unknown() };
     }
 }
@@ -44,13 +45,13 @@ public sealed record TargetsMetadata : SignedPayload, ISignedPayload<TargetsMeta
         if (Delegations is not null) signed["delegations"] = Delegations.ToJson();
     }
 
-    public static TargetsMetadata FromJson(JsonObject signed, string role)
+    public static TargetsMetadata FromJson(JsonElement signed, string role)
     {
-        var fields = JsonFields.Of(signed, role, "signed");
+        var fields = new JsonFields(signed, role, "signed");
         var (version, expires, spec) = ReadHeader(fields, TypeName, role);
         var targetsObj = fields.Object("targets");
-        var targets = new Dictionary<string, TargetFile>(targetsObj.Count, StringComparer.Ordinal);
-        foreach (var (name, value) in targetsObj)
+        var targets = new Dictionary<string, TargetFile>(targetsObj.GetPropertyCount(), StringComparer.Ordinal);
+        foreach (var (name, value) in targetsObj.EnumerateObject().Select(m => (m.Name, m.Value)))
             targets[name] = TargetFile.FromJson(value, role, $"signed.targets.{name}");
         var delegations = fields.OptionalObject("delegations") is { } d ? Delegations.FromJson(d, role) : null;
         return new TargetsMetadata
@@ -75,16 +76,16 @@ public sealed record Delegations(IReadOnlyDictionary<string, Key> Keys, IReadOnl
         return obj;
     }
 
-    internal static Delegations FromJson(JsonObject node, string role)
+    internal static Delegations FromJson(JsonElement element, string role)
     {
-        var fields = JsonFields.Of(node, role, "signed.delegations");
+        var fields = new JsonFields(element, role, "signed.delegations");
         var keys = RootMetadata.ReadKeys(fields.Object("keys"), role, "signed.delegations.keys");
-        var rolesArray = fields.Array("roles");
-        var roles = new List<DelegatedRole>(rolesArray.Count);
+        var roles = new List<DelegatedRole>();
         var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < rolesArray.Count; i++)
+        foreach (var item in fields.Array("roles").EnumerateArray())
         {
-            var delegated = DelegatedRole.FromJson(rolesArray[i], role, $"signed.delegations.roles[{i}]");
+            var i = roles.Count;
+            var delegated = DelegatedRole.FromJson(item, role, $"signed.delegations.roles[{i}]");
             if (!names.Add(delegated.Name))
                 throw fields.Error($"signed.delegations.roles[{i}].name", $"duplicate delegated role \"{delegated.Name}\"");
             if (Role.TopLevel.Contains(delegated.Name))
@@ -142,15 +143,15 @@ public sealed record DelegatedRole(
         return obj;
     }
 
-    internal static DelegatedRole FromJson(JsonNode? node, string role, string path)
+    internal static DelegatedRole FromJson(JsonElement element, string role, string path)
     {
-        var fields = JsonFields.Of(node, role, path);
+        var fields = new JsonFields(element, role, path);
         var name = fields.String("name");
         var keyIds = fields.StringList("keyids", unique: true);
         var threshold = (int)fields.Integer("threshold", 1, int.MaxValue);
         var terminating = fields.Bool("terminating");
-        var paths = fields.Has("paths") ? fields.StringList("paths", unique: false) : null;
-        var prefixes = fields.Has("path_hash_prefixes") ? fields.StringList("path_hash_prefixes", unique: false) : null;
+        var paths = fields.OptionalStringList("paths", unique: false);
+        var prefixes = fields.OptionalStringList("path_hash_prefixes", unique: false);
         if ((paths is null) == (prefixes is null))
             throw fields.Error(path, $"delegated role \"{name}\" must have exactly one of \"paths\" and \"path_hash_prefixes\"");
         return new DelegatedRole(name, keyIds, threshold, terminating, paths, prefixes) { UnknownFields = fields.Unknown() };

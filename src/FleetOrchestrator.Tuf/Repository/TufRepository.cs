@@ -394,7 +394,7 @@ public sealed partial class TufRepository
     }
 
     private static T ParsePayload<T>(SigningRequest request) where T : SignedPayload, ISignedPayload<T> =>
-        T.FromJson(CanonicalJson.Parse(request.Payload).AsObject(), request.Role);
+        SignedMetadata<T>.ParseSigned(request.Payload, request.Role);
 
     // ---- signing helpers -----------------------------------------------------------------------------
 

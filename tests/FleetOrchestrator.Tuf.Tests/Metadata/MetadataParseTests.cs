@@ -109,8 +109,13 @@ public class MetadataParseTests
             SignedMetadata<TargetsMetadata>.Parse(Document(TargetsSigned, "[{\"keyid\":\"ab\"}]"))).Message);
         var wrongType = Assert.Throws<MetadataFormatException>(() => SignedMetadata<SnapshotMetadata>.Parse(Document(TargetsSigned)));
         Assert.Contains("expected \"snapshot\" metadata for role snapshot, found \"targets\"", wrongType.Message);
-        var json = Assert.Throws<MetadataFormatException>(() => SignedMetadata<TargetsMetadata>.Parse(Document(TargetsSigned.Replace("\"version\":3", "\"version\":3.0"))));
-        Assert.Equal("json", json.Check);
+        var version = Assert.Throws<MetadataFormatException>(() => SignedMetadata<TargetsMetadata>.Parse(Document(TargetsSigned.Replace("\"version\":3", "\"version\":3.0"))));
+        Assert.Contains("signed.version: expected an integer, found number 3.0", version.Message);
+        var customFloat = Assert.Throws<MetadataFormatException>(() => SignedMetadata<TargetsMetadata>.Parse(Document(TargetsSigned.Replace("\"keep\":[1,2]", "\"keep\":[1,2.5]"))));
+        Assert.Equal("json", customFloat.Check);
+        Assert.Contains("integers only, found the number 2.5", customFloat.Message);
+        var outsideSigned = Assert.Throws<MetadataFormatException>(() => SignedMetadata<TargetsMetadata>.Parse(Encoding.UTF8.GetBytes($"{{\"x\":1e2,\"signatures\":[],\"signed\":{TargetsSigned}}}")));
+        Assert.Contains("found the number 1e2 at $.x", outsideSigned.Message);
     }
 
     [Fact]

@@ -229,7 +229,7 @@ public sealed class RepositoryTests
         Assert.Empty(request.Signatures);
         Assert.Single(repo.State.Roots);
         var payload = repo.PrepareUnsigned(request.Id);
-        Assert.Equal(2, RootMetadata.FromJson(CanonicalJson.Parse(payload).AsObject(), Role.Root).Version);
+        Assert.Equal(2, SignedMetadata<RootMetadata>.ParseSigned(payload).Version);
 
         // Refused: a signature over other bytes, a key that is not a root key, a tampered payload signature.
         var before = repo.State;
