@@ -68,13 +68,17 @@ public sealed class BundleIndex
         return Encoding.UTF8.GetBytes(json.Append('}').ToString());
     }
 
-    /// <summary>Reads an index blob, rejecting anything but one flat object of path → digest within <paramref name="maxBytes"/>.</summary>
+    /// <summary>
+    /// Reads an index blob, rejecting anything but one flat object of path → digest within
+    /// <see cref="BundleLimits.MaxIndexBytes"/> and <see cref="BundleLimits.MaxEntries"/>.
+    /// </summary>
     /// <exception cref="BundleException">The blob is too large, not JSON, not a flat object of strings, or holds an invalid entry.</exception>
-    public static BundleIndex Parse(ReadOnlySpan<byte> json, int maxBytes = 16 << 20)
+    public static BundleIndex Parse(ReadOnlySpan<byte> json, BundleLimits? limits = null)
     {
-        if (json.Length > maxBytes)
+        limits ??= BundleLimits.Default;
+        if (json.Length > limits.MaxIndexBytes)
         {
-            throw new BundleException($"Bundle index is {json.Length} bytes; the limit is {maxBytes} bytes.");
+            throw new BundleException($"Bundle index is {json.Length} bytes; the limit is {limits.MaxIndexBytes} bytes.");
         }
 
         var files = new List<KeyValuePair<string, string>>();
@@ -98,6 +102,10 @@ public sealed class BundleIndex
                 }
 
                 files.Add(new(path, reader.GetString()!));
+                if (files.Count > limits.MaxEntries)
+                {
+                    throw new BundleException($"Bundle index lists more than {limits.MaxEntries} files, the entry limit.");
+                }
             }
 
             while (reader.Read())

@@ -69,9 +69,20 @@ public class BundleIndexTests
     [Fact]
     public void Oversized_blob_is_rejected_before_parsing()
     {
-        var error = Assert.Throws<BundleException>(() => BundleIndex.Parse(new byte[101], maxBytes: 100));
+        var error = Assert.Throws<BundleException>(() => BundleIndex.Parse(new byte[101], new BundleLimits { MaxIndexBytes = 100 }));
 
         Assert.Contains("101 bytes", error.Message);
         Assert.Contains("100 bytes", error.Message);
+    }
+
+    [Fact]
+    public void Index_with_more_files_than_the_entry_limit_is_rejected()
+    {
+        var index = BundleIndex.Create(Enumerable.Range(0, 4).Select(i => new KeyValuePair<string, string>($"f{i}", DigestA)));
+
+        var error = Assert.Throws<BundleException>(() => BundleIndex.Parse(index.ToJsonBytes(), new BundleLimits { MaxEntries = 3 }));
+
+        Assert.Contains("more than 3 files", error.Message);
+        Assert.Equal(4, BundleIndex.Parse(index.ToJsonBytes(), new BundleLimits { MaxEntries = 4 }).Files.Count);
     }
 }
