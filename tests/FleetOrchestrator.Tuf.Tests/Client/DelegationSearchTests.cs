@@ -71,6 +71,21 @@ public sealed class DelegationSearchTests : ClientTestBase
     }
 
     [Fact]
+    public async Task A_terminating_role_deep_in_the_tree_also_ends_the_search_of_its_ancestors_siblings()
+    {
+        Sim.Delegate(Role.Targets, "a", terminating: false, ["*"]);
+        Sim.Delegate(Role.Targets, "b", terminating: false, ["*"]);
+        Sim.Delegate("a", "a1", terminating: true, ["*"]);
+        Sim.AddTarget("app", "x"u8.ToArray(), "b");
+        PublishDelegations();
+
+        var (_, info) = await SearchAsync("app");
+
+        Assert.Null(info);
+        Assert.Equal(["1.a.json", "1.a1.json"], Sim.MetadataRequests);
+    }
+
+    [Fact]
     public async Task Roles_whose_paths_do_not_match_are_never_fetched()
     {
         Sim.Delegate(Role.Targets, "other", terminating: false, ["other/*"]);
