@@ -1,4 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using FleetOrchestrator.ComposeApps.Compose;
 using FleetOrchestrator.Oci;
 using FleetOrchestrator.Publishing;
@@ -11,9 +13,16 @@ namespace FleetOrchestrator.Publishing.Benchmarks;
 /// registry process. <see cref="RoundTripMs"/> adds a client-side delay per request to stand for a registry
 /// that is not on this machine (0 = raw loopback).
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+[Config(typeof(InProcessConfig))]
 public class ImageResolutionBenchmarks
 {
+    /// <summary>In process: no generated project to build, so the run does not depend on a quiet build machine.</summary>
+    private sealed class InProcessConfig : ManualConfig
+    {
+        public InProcessConfig() => AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(15)
+            .WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance));
+    }
+
     private const int Images = 50;
     private RegistryProcess _registry = null!;
     private OciRegistryClient _client = null!;

@@ -111,7 +111,9 @@ public static class BundleWriter
                     throw new BundleException($"Cannot bundle \"{path}\": {problem}.");
                 }
 
-                await WriteEntryAsync(path, rules.IsExcluded(path), cancellationToken).ConfigureAwait(false);
+                // The rules file is publishing input, not app content: it never ships.
+                var excluded = path == IgnoreRules.FileName || rules.IsExcluded(path);
+                await WriteEntryAsync(path, excluded, cancellationToken).ConfigureAwait(false);
             }
         }
 

@@ -158,7 +158,7 @@ public class BundleWriterTests
 
         var bundle = await WriteAsync(app.Path, IgnoreRules.Parse(File.ReadAllText(app.Combine(".composeappignores"))));
 
-        Assert.Equal([".composeappignores", "config/", "config/settings.ini", "docker-compose.yml"], ReadEntries(bundle.Bytes).Select(e => e.Name));
+        Assert.Equal(["config/", "config/settings.ini", "docker-compose.yml"], ReadEntries(bundle.Bytes).Select(e => e.Name));
     }
 
     [Fact]
