@@ -42,7 +42,7 @@ public sealed class SnapshotUpdateTests : ClientTestBase
         var served = Sim.Served("/metadata/2.snapshot.json");
         // Same length, validly signed, but not the file the timestamp vouches for.
         Sim.Snapshot = Sim.Snapshot with { Expires = Sim.Snapshot.Expires.AddDays(1) };
-        var other = RepositorySimulator.Sign(Sim.Snapshot, Sim.Signers[Role.Snapshot]);
+        var other = SignedMetadata<SnapshotMetadata>.Sign(Sim.Snapshot, Sim.Signers[Role.Snapshot]).Raw;
         Assert.Equal(served.Length, other.Length);
         Sim.ServeMetadata("2.snapshot.json", other);
 

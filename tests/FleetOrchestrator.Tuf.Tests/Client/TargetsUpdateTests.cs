@@ -13,7 +13,7 @@ public sealed class TargetsUpdateTests : ClientTestBase
     {
         Sim.Release();
         var targets = Sim.Targets[Role.Targets] with { Expires = Sim.Targets[Role.Targets].Expires.AddDays(1) };
-        Sim.ServeMetadata("2.targets.json", RepositorySimulator.Sign(targets, Sim.Signers[Role.Targets]));
+        Sim.ServeMetadata("2.targets.json", SignedMetadata<TargetsMetadata>.Sign(targets, Sim.Signers[Role.Targets]).Raw);
 
         var error = await RefreshFailsAsync<TufLengthOrHashException>();
 
@@ -49,7 +49,7 @@ public sealed class TargetsUpdateTests : ClientTestBase
     public async Task Targets_missing_from_the_snapshot_is_rejected()
     {
         Sim.Snapshot = Sim.Snapshot with { Version = 2, Meta = new Dictionary<string, MetaFile>() };
-        Sim.ServeMetadata("2.snapshot.json", RepositorySimulator.Sign(Sim.Snapshot, Sim.Signers[Role.Snapshot]));
+        Sim.ServeMetadata("2.snapshot.json", SignedMetadata<SnapshotMetadata>.Sign(Sim.Snapshot, Sim.Signers[Role.Snapshot]).Raw);
         Sim.Timestamp = Sim.Timestamp with { Version = 2 };
         Sim.PublishTimestamp();
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using FleetOrchestrator.Tuf.Crypto;
 using FleetOrchestrator.Tuf.Metadata;
 
@@ -121,7 +120,7 @@ public sealed class RepositorySimulator : IAsyncDisposable
     /// <summary>Signs the current root (root signers + <see cref="ExtraRootSigners"/>) and serves it as <c>N.root.json</c>.</summary>
     public byte[] PublishRoot()
     {
-        var raw = Sign(Root, Signers[Role.Root].Concat(ExtraRootSigners).DistinctBy(s => s.KeyId));
+        var raw = SignedMetadata<RootMetadata>.Sign(Root, Signers[Role.Root].Concat(ExtraRootSigners).DistinctBy(s => s.KeyId)).Raw;
         while (PublishedRoots.Count < Root.Version) PublishedRoots.Add([]);
         PublishedRoots[Root.Version - 1] = raw;
         Serve($"{MetadataPrefix}{Root.Version}.root.json", raw);
@@ -141,7 +140,7 @@ public sealed class RepositorySimulator : IAsyncDisposable
 
     public byte[] PublishTargets(string role)
     {
-        var raw = Sign(Targets[role], Signers[role]);
+        var raw = SignedMetadata<TargetsMetadata>.Sign(Targets[role], Signers[role]).Raw;
         Serve($"{MetadataPrefix}{Targets[role].Version}.{Uri.EscapeDataString(role)}.json", raw);
         return raw;
     }
@@ -152,7 +151,7 @@ public sealed class RepositorySimulator : IAsyncDisposable
         var meta = Targets.ToDictionary(p => p.Key + ".json", p => MetaOf(
             $"{MetadataPrefix}{p.Value.Version}.{Uri.EscapeDataString(p.Key)}.json", p.Value.Version));
         Snapshot = Snapshot with { Meta = meta };
-        var raw = Sign(Snapshot, Signers[Role.Snapshot]);
+        var raw = SignedMetadata<SnapshotMetadata>.Sign(Snapshot, Signers[Role.Snapshot]).Raw;
         Serve($"{MetadataPrefix}{Snapshot.Version}.snapshot.json", raw);
         return raw;
     }
@@ -160,7 +159,7 @@ public sealed class RepositorySimulator : IAsyncDisposable
     public byte[] PublishTimestamp()
     {
         Timestamp = Timestamp with { SnapshotMeta = MetaOf($"{MetadataPrefix}{Snapshot.Version}.snapshot.json", Snapshot.Version) };
-        var raw = Sign(Timestamp, Signers[Role.Timestamp]);
+        var raw = SignedMetadata<TimestampMetadata>.Sign(Timestamp, Signers[Role.Timestamp]).Raw;
         Serve(MetadataPrefix + "timestamp.json", raw);
         return raw;
     }
@@ -177,18 +176,6 @@ public sealed class RepositorySimulator : IAsyncDisposable
         PublishSnapshot();
         Timestamp = Timestamp with { Version = Timestamp.Version + 1 };
         PublishTimestamp();
-    }
-
-    /// <summary>
-    /// A metadata file as repositories serve it: compact standard JSON (strings escaped as JSON requires, so PEM
-    /// keys keep their newlines escaped), signed over the canonical JSON of <c>signed</c>.
-    /// </summary>
-    public static byte[] Sign(SignedPayload signed, IEnumerable<ISigner> signers)
-    {
-        var signedJson = signed.ToJson();
-        var signedBytes = CanonicalJson.Serialize(signedJson);
-        var signatures = signers.Select(s => (JsonNode)new Signature(s.KeyId, Convert.ToHexStringLower(s.Sign(signedBytes))).ToJson()).ToArray();
-        return Tamper.Serialize(new JsonObject { ["signatures"] = new JsonArray(signatures), ["signed"] = signedJson });
     }
 
     private MetaFile MetaOf(string servedPath, int version)
