@@ -24,7 +24,13 @@ public static class CanonicalJson
     public static byte[] Serialize(JsonNode? node) => Build(w => WriteNode(w, node, escapeControlCharacters: false));
 
     /// <summary>Canonical form of a parsed element (as received: the bytes a signature over it covers).</summary>
-    public static byte[] Serialize(JsonElement element) => Build(w => WriteElement(w, element, escapeControlCharacters: false));
+    public static byte[] Serialize(JsonElement element)
+    {
+        // Canonical output is never longer than the received text except for \u-escaped names, so this rarely grows.
+        var buffer = new ArrayBufferWriter<byte>(Math.Max(256, JsonMarshal.GetRawUtf8Value(element).Length));
+        WriteElement(buffer, element, escapeControlCharacters: false);
+        return buffer.WrittenSpan.ToArray();
+    }
 
     public static void Write(Stream output, JsonNode? node) => output.Write(Serialize(node));
 
@@ -61,11 +67,15 @@ public static class CanonicalJson
     /// The strict parse of <see cref="Parse"/> minus the integer check (done by <see cref="Serialize(JsonElement)"/>
     /// or <see cref="CheckIntegers"/>). The document is left to the GC: elements and nodes made from it stay valid.
     /// </summary>
-    internal static JsonDocument ParseDocument(ReadOnlySpan<byte> utf8, int maxDepth = DefaultMaxDepth)
+    internal static JsonDocument ParseDocument(ReadOnlySpan<byte> utf8, int maxDepth = DefaultMaxDepth) =>
+        ParseDocument(utf8.ToArray(), maxDepth);
+
+    /// <summary>As <see cref="ParseDocument(ReadOnlySpan{byte}, int)"/> over an array the document may keep referencing (it is not modified).</summary>
+    internal static JsonDocument ParseDocument(byte[] utf8, int maxDepth = DefaultMaxDepth)
     {
         if (!Utf8.IsValid(utf8))
             throw new CanonicalJsonException($"invalid UTF-8 at byte offset {FirstInvalidUtf8Offset(utf8)}");
-        var text = EscapeControlCharactersInStrings(utf8) ?? utf8.ToArray();
+        var text = EscapeControlCharactersInStrings(utf8) ?? utf8;
         try
         {
             return JsonDocument.Parse(text, new JsonDocumentOptions

@@ -44,43 +44,47 @@ internal sealed class JsonFields
     private JsonElement Require(string name)
     {
         if (TryRead(name, out var value)) return value;
-        throw Error($"{Path}.{name}", value.ValueKind == JsonValueKind.Null ? "is null" : "required field is missing");
+        throw Error(PathOf(name), value.ValueKind == JsonValueKind.Null ? "is null" : "required field is missing");
     }
 
-    public string String(string name) => AsString(Require(name), $"{Path}.{name}");
+    /// <summary>The JSON path of a member (or of an entry of it), built only when an error needs it.</summary>
+    private string PathOf(string name, string? key = null, int index = -1) =>
+        key is not null ? $"{Path}.{name}.{key}" : index >= 0 ? $"{Path}.{name}[{index}]" : $"{Path}.{name}";
 
-    public string AsString(JsonElement element, string path) =>
-        element.ValueKind == JsonValueKind.String ? element.GetString()! : throw Error(path, $"expected a string, found {Describe(element)}");
+    public string String(string name) => AsString(Require(name), name);
 
-    public long Integer(string name, long min, long max = long.MaxValue) => AsInteger(Require(name), $"{Path}.{name}", min, max);
+    private string AsString(JsonElement element, string name, string? key = null, int index = -1) =>
+        element.ValueKind == JsonValueKind.String ? element.GetString()! : throw Error(PathOf(name, key, index), $"expected a string, found {Describe(element)}");
 
-    private long AsInteger(JsonElement element, string path, long min, long max)
+    public long Integer(string name, long min, long max = long.MaxValue) => AsInteger(Require(name), name, min, max);
+
+    private long AsInteger(JsonElement element, string name, long min, long max)
     {
         if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt64(out var value))
-            throw Error(path, $"expected an integer, found {Describe(element)}");
+            throw Error(PathOf(name), $"expected an integer, found {Describe(element)}");
         if (value < min || value > max)
-            throw Error(path, $"must be between {min} and {max}, found {value}");
+            throw Error(PathOf(name), $"must be between {min} and {max}, found {value}");
         return value;
     }
 
     public long? OptionalInteger(string name, long min) =>
-        TryRead(name, out var value) ? AsInteger(value, $"{Path}.{name}", min, long.MaxValue) : null;
+        TryRead(name, out var value) ? AsInteger(value, name, min, long.MaxValue) : null;
 
-    public bool? OptionalBool(string name) => TryRead(name, out var value) ? AsBool(value, $"{Path}.{name}") : null;
+    public bool? OptionalBool(string name) => TryRead(name, out var value) ? AsBool(value, name) : null;
 
-    public bool Bool(string name) => AsBool(Require(name), $"{Path}.{name}");
+    public bool Bool(string name) => AsBool(Require(name), name);
 
-    private bool AsBool(JsonElement element, string path) => element.ValueKind switch
+    private bool AsBool(JsonElement element, string name) => element.ValueKind switch
     {
         JsonValueKind.True => true,
         JsonValueKind.False => false,
-        _ => throw Error(path, $"expected true or false, found {Describe(element)}"),
+        _ => throw Error(PathOf(name), $"expected true or false, found {Describe(element)}"),
     };
 
     public JsonElement Object(string name)
     {
         var value = Require(name);
-        return value.ValueKind == JsonValueKind.Object ? value : throw Error($"{Path}.{name}", $"expected an object, found {Describe(value)}");
+        return value.ValueKind == JsonValueKind.Object ? value : throw Error(PathOf(name), $"expected an object, found {Describe(value)}");
     }
 
     public JsonElement? OptionalObject(string name) => TryRead(name, out _) ? Object(name) : null;
@@ -88,7 +92,7 @@ internal sealed class JsonFields
     public JsonElement Array(string name)
     {
         var value = Require(name);
-        return value.ValueKind == JsonValueKind.Array ? value : throw Error($"{Path}.{name}", $"expected an array, found {Describe(value)}");
+        return value.ValueKind == JsonValueKind.Array ? value : throw Error(PathOf(name), $"expected an array, found {Describe(value)}");
     }
 
     /// <summary>A list of strings when present (else null); <paramref name="unique"/> rejects repeated entries.</summary>
@@ -98,12 +102,10 @@ internal sealed class JsonFields
     {
         var array = Array(name);
         var list = new List<string>(array.GetArrayLength());
-        var i = 0;
         foreach (var item in array.EnumerateArray())
         {
-            var path = $"{Path}.{name}[{i++}]";
-            var s = AsString(item, path);
-            if (unique && list.Contains(s)) throw Error(path, $"duplicate entry \"{s}\"");
+            var s = AsString(item, name, index: list.Count);
+            if (unique && list.Contains(s)) throw Error(PathOf(name, index: list.Count), $"duplicate entry \"{s}\"");
             list.Add(s);
         }
         return list;
@@ -115,8 +117,8 @@ internal sealed class JsonFields
         var obj = Object(name);
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var member in obj.EnumerateObject())
-            map[member.Name] = AsString(member.Value, $"{Path}.{name}.{member.Name}");
-        if (nonEmpty && map.Count == 0) throw Error($"{Path}.{name}", "must not be empty");
+            map[member.Name] = AsString(member.Value, name, member.Name);
+        if (nonEmpty && map.Count == 0) throw Error(PathOf(name), "must not be empty");
         return map;
     }
 

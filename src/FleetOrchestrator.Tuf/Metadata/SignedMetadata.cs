@@ -31,7 +31,7 @@ public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
     /// <summary>The canonical JSON of <c>signed</c>: the bytes each signature covers.</summary>
     public byte[] SignedBytes { get; }
 
-    /// <summary>The file's bytes: as parsed, or for a locally built document its canonical layout with control characters escaped (see <see cref="CanonicalJson.SerializeAsValidJson"/>).</summary>
+    /// <summary>The file's bytes (do not modify): as parsed, or for a locally built document its canonical layout with control characters escaped (see <see cref="CanonicalJson.SerializeAsValidJson"/>).</summary>
     public byte[] Raw { get; }
 
     public byte[] ToBytes() => Raw;
@@ -45,14 +45,16 @@ public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
         role ??= T.TypeName;
         try
         {
-            var root = CanonicalJson.ParseDocument(raw).RootElement;
+            // One copy serves as Raw and as the parsed document's text.
+            var copy = raw.ToArray();
+            var root = CanonicalJson.ParseDocument(copy).RootElement;
             var fields = new JsonFields(root, role, "$");
             var signedElement = fields.Object("signed");
             var signatures = ReadSignatures(fields.Array("signatures"), role);
             foreach (var member in root.EnumerateObject().Where(m => m.Name != "signed"))
                 CanonicalJson.CheckIntegers(member.Value, "$." + member.Name);
             var signed = T.FromJson(signedElement, role);
-            return new SignedMetadata<T>(signed, signatures, CanonicalJson.Serialize(signedElement), raw.ToArray());
+            return new SignedMetadata<T>(signed, signatures, CanonicalJson.Serialize(signedElement), copy);
         }
         catch (CanonicalJsonException e)
         {
