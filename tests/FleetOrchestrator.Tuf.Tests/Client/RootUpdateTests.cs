@@ -159,6 +159,17 @@ public sealed class RootUpdateTests : ClientTestBase
         var error = await RefreshFailsAsync<TufDownloadException>();
 
         Assert.Contains("HTTP 500", error.Message);
+        Assert.Equal(["2.root.json"], Sim.MetadataRequests); // asked once, never retried
+    }
+
+    [Fact]
+    public async Task Forbidden_next_root_ends_the_chain_like_not_found()
+    {
+        Sim.OverrideMetadata("2.root.json", new ServedResponse.Status(System.Net.HttpStatusCode.Forbidden));
+
+        await RefreshAsync();
+
+        Assert.Equal(["2.root.json", "timestamp.json", "1.snapshot.json", "1.targets.json"], Sim.MetadataRequests);
     }
 
     [Fact]
