@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -29,7 +28,7 @@ public sealed class TokenAuthRegistryFixture : IAsyncLifetime
     private readonly RSA _key = RSA.Create(2048);
     private X509Certificate2 _certificate = null!;
     private LoopbackServer _tokenServer = null!;
-    private Process _registry = null!;
+    private RegistryProcess _registry = null!;
     private readonly TempDirectory _folder = new();
 
     public string Address { get; private set; } = "";
@@ -46,52 +45,15 @@ public sealed class TokenAuthRegistryFixture : IAsyncLifetime
         var bundle = _folder.Write("root.pem", _certificate.ExportCertificatePem());
         _tokenServer = new LoopbackServer(IssueTokenAsync);
 
-        var port = RegistryProcess.FreePort();
-        Address = $"127.0.0.1:{port}";
-        var config = _folder.Write("config.yml", $"""
-            version: 0.1
-            log:
-              level: error
-              accesslog:
-                disabled: true
-            storage:
-              filesystem:
-                rootdirectory: {_folder.Combine("data")}
+        _registry = await RegistryProcess.StartAsync(authSection: $"""
             auth:
               token:
                 realm: http://{_tokenServer.Address}/token
                 service: {Service}
                 issuer: {Issuer}
                 rootcertbundle: {bundle}
-            http:
-              addr: {Address}
             """);
-        _registry = Process.Start(new ProcessStartInfo(RegistryProcess.FindBinary(), ["serve", config])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        })!;
-        _registry.OutputDataReceived += (_, _) => { };
-        _registry.ErrorDataReceived += (_, _) => { };
-        _registry.BeginOutputReadLine();
-        _registry.BeginErrorReadLine();
-        await WaitReadyAsync();
-    }
-
-    private async Task WaitReadyAsync()
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        for (var until = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < until; await Task.Delay(50))
-        {
-            if (_registry.HasExited) break;
-            try
-            {
-                using var response = await http.GetAsync($"http://{Address}/v2/");
-                if (response.StatusCode == HttpStatusCode.Unauthorized) return;
-            }
-            catch (HttpRequestException) { }
-        }
-        throw new InvalidOperationException($"token-auth registry did not start on {Address}");
+        Address = _registry.Address;
     }
 
     private async Task IssueTokenAsync(HttpListenerContext context)
@@ -163,8 +125,6 @@ public sealed class TokenAuthRegistryFixture : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        try { if (!_registry.HasExited) { _registry.Kill(); _registry.WaitForExit(5000); } }
-        catch (InvalidOperationException) { }
         _registry.Dispose();
         _tokenServer.Dispose();
         _certificate.Dispose();

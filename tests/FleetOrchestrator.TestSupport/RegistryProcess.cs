@@ -32,7 +32,8 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
     }
 
     /// <param name="htpasswd">Optional htpasswd file content (bcrypt) to require basic auth.</param>
-    public static async Task<RegistryProcess> StartAsync(string? htpasswd = null)
+    /// <param name="authSection">Optional <c>auth:</c> section of the registry configuration, as YAML (e.g. token auth).</param>
+    public static async Task<RegistryProcess> StartAsync(string? htpasswd = null, string? authSection = null)
     {
         var binary = FindBinary();
         var root = Path.Combine(Path.GetTempPath(), "fleet-registry-" + Guid.NewGuid().ToString("N")[..12]);
@@ -40,7 +41,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
         for (var attempt = 0; ; attempt++)
         {
             var port = FreePort();
-            var auth = "";
+            var auth = authSection is null ? "" : authSection.TrimEnd() + "\n";
             if (htpasswd is not null)
             {
                 var file = Path.Combine(root, "htpasswd");
