@@ -10,8 +10,15 @@ public sealed class BoundedFetcher(HttpClient http)
 {
     private const int ChunkSize = 64 * 1024;
 
-    /// <summary>Fetches <paramref name="url"/>; returns null when <paramref name="absentIsNull"/> and the server answers 404 or 403.</summary>
-    public async Task<byte[]?> FetchAsync(Uri url, long maxBytes, string role, bool absentIsNull = false, CancellationToken cancellation = default)
+    /// <summary>The body of <paramref name="url"/>, at most <paramref name="maxBytes"/> long; any non-success status is an error.</summary>
+    public async Task<byte[]> FetchAsync(Uri url, long maxBytes, string role, CancellationToken cancellation = default) =>
+        (await FetchAsync(url, maxBytes, role, absentIsNull: false, cancellation))!;
+
+    /// <summary>As <see cref="FetchAsync(Uri, long, string, CancellationToken)"/>, but null when the server answers 404 or 403 (no such file).</summary>
+    public Task<byte[]?> FetchIfPresentAsync(Uri url, long maxBytes, string role, CancellationToken cancellation = default) =>
+        FetchAsync(url, maxBytes, role, absentIsNull: true, cancellation);
+
+    private async Task<byte[]?> FetchAsync(Uri url, long maxBytes, string role, bool absentIsNull, CancellationToken cancellation)
     {
         HttpResponseMessage response;
         try

@@ -78,7 +78,7 @@ public sealed class Updater
         {
             var trusted = _root!;
             var next = trusted.Signed.Version + 1;
-            var raw = await _fetcher.FetchAsync(MetadataUrl($"{next}.root.json"), _options.RootMaxBytes, Role.Root, absentIsNull: true, cancellation);
+            var raw = await _fetcher.FetchIfPresentAsync(MetadataUrl($"{next}.root.json"), _options.RootMaxBytes, Role.Root, cancellation);
             if (raw is null) break;
             var candidate = Parse<RootMetadata>(raw, Role.Root);
             VerifySignatures(Role.Root, candidate, trusted.Signed.RoleKeysOf(Role.Root), trusted.Signed.Keys, $"the trusted root v{trusted.Signed.Version}");
@@ -109,8 +109,8 @@ public sealed class Updater
         // The stored timestamp, even expired, is the baseline that stops a rollback of the new one.
         var trusted = await LoadLocalAsync<TimestampMetadata>(Role.Timestamp, _options.TimestampMaxBytes, keys, root.Keys, cancellation);
 
-        var raw = await _fetcher.FetchAsync(MetadataUrl("timestamp.json"), _options.TimestampMaxBytes, Role.Timestamp, cancellation: cancellation);
-        var candidate = Parse<TimestampMetadata>(raw!, Role.Timestamp);
+        var raw = await _fetcher.FetchAsync(MetadataUrl("timestamp.json"), _options.TimestampMaxBytes, Role.Timestamp, cancellation);
+        var candidate = Parse<TimestampMetadata>(raw, Role.Timestamp);
         VerifySignatures(Role.Timestamp, candidate, keys, root.Keys, $"root v{root.Version}");
         if (trusted is not null)
         {
@@ -131,7 +131,7 @@ public sealed class Updater
         }
         CheckNotExpired(Role.Timestamp, candidate.Signed);
         _timestamp = candidate;
-        await _store.WriteAsync(Role.Timestamp, raw!, cancellation);
+        await _store.WriteAsync(Role.Timestamp, raw, cancellation);
     }
 
     // ---------------------------------------------------------------- snapshot (§5.5)
@@ -151,7 +151,7 @@ public sealed class Updater
         }
 
         var name = root.ConsistentSnapshot ? $"{meta.Version}.snapshot.json" : "snapshot.json";
-        var raw = (await _fetcher.FetchAsync(MetadataUrl(name), maxBytes, Role.Snapshot, cancellation: cancellation))!;
+        var raw = await _fetcher.FetchAsync(MetadataUrl(name), maxBytes, Role.Snapshot, cancellation);
         VerifyLengthAndHashes(Role.Snapshot, name, raw, meta, $"timestamp v{_timestamp.Signed.Version}");
         var candidate = Parse<SnapshotMetadata>(raw, Role.Snapshot);
         VerifySignatures(Role.Snapshot, candidate, keys, root.Keys, $"root v{root.Version}");
@@ -194,7 +194,7 @@ public sealed class Updater
 
         var encoded = Uri.EscapeDataString(role);
         var name = _root!.Signed.ConsistentSnapshot ? $"{meta.Version}.{encoded}.json" : $"{encoded}.json";
-        var raw = (await _fetcher.FetchAsync(MetadataUrl(name), maxBytes, role, cancellation: cancellation))!;
+        var raw = await _fetcher.FetchAsync(MetadataUrl(name), maxBytes, role, cancellation);
         VerifyLengthAndHashes(role, name, raw, meta, $"snapshot v{snapshot.Version}");
         var candidate = Parse<TargetsMetadata>(raw, role);
         VerifySignatures(role, candidate, keys, keyMap, role == Role.Targets ? $"root v{_root.Signed.Version}" : "its delegator");
@@ -282,7 +282,7 @@ public sealed class Updater
     {
         var baseUrl = WithTrailingSlash(_options.TargetBaseUrl ?? throw new InvalidOperationException("UpdaterOptions.TargetBaseUrl is needed to download targets"));
         var url = new Uri(baseUrl, TargetUrlPath(target));
-        var data = (await _fetcher.FetchAsync(url, target.File.Length, target.Path, cancellation: cancellation))!;
+        var data = await _fetcher.FetchAsync(url, target.File.Length, target.Path, cancellation);
         try
         {
             Hashes.Verify(target.Path, target.Path, data, target.File.Length, target.File.Hashes);
