@@ -158,7 +158,8 @@ public sealed partial class TufRepository
 
     /// <summary>
     /// Re-signs, for every tag, any role that expires within <see cref="RepositoryOptions.RefreshWhenRemaining"/>
-    /// of its lifetime (and the roles below it). Returns the (tag, role) pairs re-signed.
+    /// of its lifetime (and the roles below it). Returns the (tag, role) pairs re-signed — for targets whose keys
+    /// are offline, put up for signing (see <see cref="PendingRequests"/>).
     /// </summary>
     public IReadOnlyList<(string Tag, string Role)> RefreshExpiring()
     {
