@@ -30,11 +30,27 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
     public LoopbackHttpServer(Func<string, ServedResponse> respond)
     {
         _respond = respond;
-        var port = FreePort();
-        BaseUrl = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(BaseUrl.ToString());
-        _listener.Start();
+        BaseUrl = Listen();
         _loop = AcceptLoopAsync();
+    }
+
+    /// <summary>Binds a free port; retried because another test may take the probed port before the listener does.</summary>
+    private Uri Listen()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var url = new Uri($"http://127.0.0.1:{FreePort()}/");
+            _listener.Prefixes.Clear();
+            _listener.Prefixes.Add(url.ToString());
+            try
+            {
+                _listener.Start();
+                return url;
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+            }
+        }
     }
 
     public Uri BaseUrl { get; }
