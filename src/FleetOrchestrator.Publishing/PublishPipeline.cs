@@ -45,12 +45,15 @@ public sealed class PublishPipeline(IProgress<PublishProgress>? progress = null,
             });
             var resolved = await new ImageResolver(client, progress: progress)
                 .ResolveAsync(apps.SelectMany(a => a.Plan.Select(p => (a.Folder.Name, p))), ct);
+            foreach (var app in apps)
+                Report("platforms", app.Folder.Name, string.Join(", ", ImageResolver.CommonPlatforms(app.Folder.Name, app.Plan, resolved)));
+            var digests = resolved.ToDictionary(r => r.Key, r => r.Value.Digest);
 
             var version = request.Version ?? revision.CommitCount;
             var publisher = new AppPublisher(client, request.Registry, request.Factory, scratch, progress);
             var bundles = new List<AppBundle>();
             foreach (var app in apps)
-                bundles.Add(await publisher.BundleAsync(app.Folder, app.Ignore, ImagePinning.Apply(app.Compose, app.Plan, resolved), ct));
+                bundles.Add(await publisher.BundleAsync(app.Folder, app.Ignore, ImagePinning.Apply(app.Compose, app.Plan, digests), ct));
             var published = new List<PublishedApp>();
             foreach (var bundle in bundles)
                 published.Add(await publisher.PushAsync(bundle, version, ct));

@@ -10,7 +10,7 @@ namespace FleetOrchestrator.Publishing.Benchmarks;
 
 /// <summary>
 /// Pinning cost: one image reference against fifty, through <see cref="ImageResolver"/>, on a real
-/// registry process. <see cref="RoundTripMs"/> adds a client-side delay per request to stand for a registry
+/// registry process (each image: its manifest, then its config for the platform). <see cref="RoundTripMs"/> adds a client-side delay per request to stand for a registry
 /// that is not on this machine (0 = raw loopback).
 /// </summary>
 [Config(typeof(InProcessConfig))]
@@ -41,12 +41,12 @@ public class ImageResolutionBenchmarks
             for (var i = 0; i < Images; i++)
             {
                 var layer = System.Text.Encoding.UTF8.GetBytes($"layer {i}");
+                var config = """{"os":"linux","architecture":"amd64"}"""u8.ToArray();
                 var repository = $"bench/image{i}";
                 await seeding.PushBlobAsync(_registry.Address, repository, Digest.Sha256(layer), layer.Length, () => new MemoryStream(layer), default);
-                await seeding.PushBlobAsync(_registry.Address, repository, Digest.Sha256(OciMediaTypes.OciEmptyContent),
-                    OciMediaTypes.OciEmptyContent.Length, () => new MemoryStream(OciMediaTypes.OciEmptyContent.ToArray()), default);
+                await seeding.PushBlobAsync(_registry.Address, repository, Digest.Sha256(config), config.Length, () => new MemoryStream(config), default);
                 var manifest = System.Text.Encoding.UTF8.GetBytes(
-                    $$"""{"schemaVersion":2,"mediaType":"{{OciMediaTypes.OciManifest}}","config":{"mediaType":"{{OciMediaTypes.OciEmpty}}","digest":"{{Digest.Sha256(OciMediaTypes.OciEmptyContent)}}","size":2},"layers":[{"mediaType":"{{OciMediaTypes.OctetStream}}","digest":"{{Digest.Sha256(layer)}}","size":{{layer.Length}}}]}""");
+                    $$$"""{"schemaVersion":2,"mediaType":"{{{OciMediaTypes.OciManifest}}}","config":{"mediaType":"{{{OciMediaTypes.OciImageConfig}}}","digest":"{{{Digest.Sha256(config)}}}","size":{{{config.Length}}}},"layers":[{"mediaType":"{{{OciMediaTypes.OciLayer}}}","digest":"{{{Digest.Sha256(layer)}}}","size":{{{layer.Length}}}}]}""");
                 await seeding.PutManifestAsync(_registry.Address, repository, "v1", OciMediaTypes.OciManifest, manifest, default);
             }
         }

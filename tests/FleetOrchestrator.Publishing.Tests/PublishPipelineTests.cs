@@ -140,4 +140,39 @@ public class PublishPipelineTests(PublishFixture fixture) : IClassFixture<Publis
         var httpd = await ReadBackAsync(result.Apps.Single(a => a.Name == "httpd").Uri);
         Assert.Equal("compose-apps", Encoding.UTF8.GetString(httpd.Files["www/index.html"]));
     }
+
+    [Fact]
+    public async Task A_multi_arch_image_pins_its_index_and_the_app_runs_where_all_images_run()
+    {
+        var index = await fixture.PushMultiArchImagesAsync();
+        var factory = NewFactory();
+        using var repo = await ContainersGit.CreateAsync();
+        repo.Write("web/docker-compose.yml", "services:\n  a:\n    image: offline/multi:1\n  b:\n    image: offline/busybox:static\n");
+        await repo.CommitAsync("multi");
+        var progress = new List<PublishProgress>();
+        var result = await new PublishPipeline(new SyncProgress(progress)).RunAsync(fixture.Request(repo, factory));
+
+        var web = await ReadBackAsync(result.Apps.Single().Uri);
+        Assert.Contains($"image: docker.io/offline/multi@{index}", Encoding.UTF8.GetString(web.Files["docker-compose.yml"]));
+        Assert.Contains(progress, p => p.Stage == "platforms" && p.Subject == "web" && p.Message == "linux/amd64");
+    }
+
+    [Fact]
+    public async Task Images_with_no_platform_in_common_stop_the_publish()
+    {
+        await fixture.PushMultiArchImagesAsync();
+        var factory = NewFactory();
+        using var repo = await ContainersGit.CreateAsync();
+        repo.Write("web/docker-compose.yml", "services:\n  a:\n    image: offline/arm64-only:1\n  b:\n    image: offline/busybox:static\n");
+        await repo.CommitAsync("mismatch");
+        var error = await Assert.ThrowsAsync<PublishException>(() => new PublishPipeline().RunAsync(fixture.Request(repo, factory)));
+        Assert.Contains("app 'web': its images share no platform", error.Message);
+        Assert.Contains("[linux/arm64]", error.Message);
+        Assert.Contains("[linux/amd64]", error.Message);
+    }
+
+    private sealed class SyncProgress(List<PublishProgress> sink) : IProgress<PublishProgress>
+    {
+        public void Report(PublishProgress value) { lock (sink) sink.Add(value); }
+    }
 }
