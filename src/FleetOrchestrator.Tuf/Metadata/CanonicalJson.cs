@@ -59,13 +59,14 @@ public static class CanonicalJson
     public static JsonNode Parse(ReadOnlySpan<byte> utf8, int maxDepth = DefaultMaxDepth)
     {
         var root = ParseDocument(utf8, maxDepth).RootElement;
-        CheckIntegers(root, "$");
+        CheckStrict(root, "$");
         return JsonFields.NodeOf(root) ?? throw new CanonicalJsonException("the document is the JSON literal null");
     }
 
     /// <summary>
-    /// The strict parse of <see cref="Parse"/> minus the integer check (done by <see cref="Serialize(JsonElement)"/>
-    /// or <see cref="CheckIntegers"/>). The document is left to the GC: elements and nodes made from it stay valid.
+    /// The strict parse of <see cref="Parse"/> minus the integer and duplicate-key checks, which
+    /// <see cref="Serialize(JsonElement)"/> (while sorting) or <see cref="CheckStrict"/> do. The document is left
+    /// to the GC: elements and nodes made from it stay valid.
     /// </summary>
     internal static JsonDocument ParseDocument(ReadOnlySpan<byte> utf8, int maxDepth = DefaultMaxDepth) =>
         ParseDocument(utf8.ToArray(), maxDepth);
@@ -81,7 +82,6 @@ public static class CanonicalJson
             return JsonDocument.Parse(text, new JsonDocumentOptions
             {
                 MaxDepth = maxDepth,
-                AllowDuplicateProperties = false,
                 AllowTrailingCommas = false,
                 CommentHandling = JsonCommentHandling.Disallow,
             });
@@ -92,22 +92,33 @@ public static class CanonicalJson
         }
     }
 
-    /// <summary>Throws unless every number under <paramref name="element"/> is an integer.</summary>
-    internal static void CheckIntegers(JsonElement element, string path)
+    /// <summary>
+    /// Throws unless every number under <paramref name="element"/> is an integer and no object repeats a key;
+    /// the subtree of member <paramref name="skipMember"/> of the top object is left out (checked elsewhere).
+    /// </summary>
+    internal static void CheckStrict(JsonElement element, string path, string? skipMember = null)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                foreach (var member in element.EnumerateObject()) CheckIntegers(member.Value, path + "." + member.Name);
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var member in element.EnumerateObject())
+                {
+                    if (!names.Add(member.Name)) throw DuplicateKey(member.Name, path);
+                    if (member.Name != skipMember) CheckStrict(member.Value, path + "." + member.Name);
+                }
                 break;
             case JsonValueKind.Array:
                 var i = 0;
-                foreach (var item in element.EnumerateArray()) CheckIntegers(item, $"{path}[{i++}]");
+                foreach (var item in element.EnumerateArray()) CheckStrict(item, $"{path}[{i++}]");
                 break;
             case JsonValueKind.Number when !IsInteger(JsonMarshal.GetRawUtf8Value(element)):
                 throw NotAnInteger(Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8Value(element)), path);
         }
     }
+
+    private static CanonicalJsonException DuplicateKey(string name, string? path) =>
+        new($"duplicate key \"{name}\"{(path is null ? "" : " in the object at " + path)}");
 
     private static CanonicalJsonException NotAnInteger(string text, string? path) =>
         new($"canonical JSON allows integers only, found the number {text}{(path is null ? "" : " at " + path)}");
@@ -160,10 +171,16 @@ public static class CanonicalJson
                     {
                         // Escaped names are unescaped once; plain names are compared in place (no copy).
                         members[n] = new Member(property, JsonMarshal.GetRawUtf8PropertyName(property).Contains((byte)'\\') ? Utf8Of(property.Name) : null);
-                        if (n > 0 && Member.Compare(members[n - 1], members[n]) > 0) sorted = false;
+                        if (n > 0 && Member.Compare(members[n - 1], members[n]) >= 0) sorted = false;
                         n++;
                     }
-                    if (!sorted) Array.Sort(members, 0, count, Member.Comparer);
+                    if (!sorted)
+                    {
+                        // Sorting puts a repeated key next to itself: duplicates are found here at no extra cost.
+                        Array.Sort(members, 0, count, Member.Comparer);
+                        for (var i = 1; i < count; i++)
+                            if (Member.Compare(members[i - 1], members[i]) == 0) throw DuplicateKey(members[i].Property.Name, null);
+                    }
                     Byte(w, (byte)'{');
                     for (var i = 0; i < count; i++)
                     {

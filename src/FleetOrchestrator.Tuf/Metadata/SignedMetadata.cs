@@ -48,11 +48,10 @@ public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
             // One copy serves as Raw and as the parsed document's text.
             var copy = raw.ToArray();
             var root = CanonicalJson.ParseDocument(copy).RootElement;
+            CanonicalJson.CheckStrict(root, "$", skipMember: "signed");
             var fields = new JsonFields(root, role, "$");
             var signedElement = fields.Object("signed");
             var signatures = ReadSignatures(fields.Array("signatures"), role);
-            foreach (var member in root.EnumerateObject().Where(m => m.Name != "signed"))
-                CanonicalJson.CheckIntegers(member.Value, "$." + member.Name);
             var signed = T.FromJson(signedElement, role);
             return new SignedMetadata<T>(signed, signatures, CanonicalJson.Serialize(signedElement), copy);
         }
@@ -69,7 +68,7 @@ public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
         try
         {
             var element = CanonicalJson.ParseDocument(signedJson).RootElement;
-            CanonicalJson.CheckIntegers(element, "signed");
+            CanonicalJson.CheckStrict(element, "signed");
             return T.FromJson(element, role);
         }
         catch (CanonicalJsonException e)

@@ -109,6 +109,18 @@ public class MetadataParseTests
             SignedMetadata<TargetsMetadata>.Parse(Document(TargetsSigned, "[{\"keyid\":\"ab\"}]"))).Message);
         var wrongType = Assert.Throws<MetadataFormatException>(() => SignedMetadata<SnapshotMetadata>.Parse(Document(TargetsSigned)));
         Assert.Contains("expected \"snapshot\" metadata for role snapshot, found \"targets\"", wrongType.Message);
+        // Duplicate keys: inside signed (found while canonicalising, sorted or not), at the top level, in signatures.
+        foreach (var duplicated in new[]
+        {
+            Document(TargetsSigned.Replace("\"x-extra\":", "\"version\":3,\"x-extra\":")),
+            Document(TargetsSigned.Replace("\"hashes\":{\"sha256\":\"ab\"}", "\"hashes\":{\"sha256\":\"ab\",\"sha256\":\"cd\"}")),
+            Encoding.UTF8.GetBytes($"{{\"signatures\":[],\"signed\":{TargetsSigned},\"signed\":{TargetsSigned}}}"),
+            Document(TargetsSigned, "[{\"keyid\":\"ab\",\"keyid\":\"cd\",\"sig\":\"00\"}]"),
+        })
+        {
+            var duplicate = Assert.Throws<MetadataFormatException>(() => SignedMetadata<TargetsMetadata>.Parse(duplicated));
+            Assert.Contains("duplicate key", duplicate.Message);
+        }
         var version = Assert.Throws<MetadataFormatException>(() => SignedMetadata<TargetsMetadata>.Parse(Document(TargetsSigned.Replace("\"version\":3", "\"version\":3.0"))));
         Assert.Contains("signed.version: expected an integer, found number 3.0", version.Message);
         var customFloat = Assert.Throws<MetadataFormatException>(() => SignedMetadata<TargetsMetadata>.Parse(Document(TargetsSigned.Replace("\"keep\":[1,2]", "\"keep\":[1,2.5]"))));
