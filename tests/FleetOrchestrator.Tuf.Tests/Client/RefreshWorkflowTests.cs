@@ -40,4 +40,24 @@ public sealed class RefreshWorkflowTests : ClientTestBase
         Assert.Equal(["2.root.json", "timestamp.json", "2.snapshot.json", "2.targets.json"], Sim.MetadataRequests);
         Assert.Equal(2, StoredVersion(Role.Targets));
     }
+
+    [Fact]
+    public async Task Without_consistent_snapshots_metadata_and_targets_are_fetched_by_plain_names()
+    {
+        Sim.Root = Sim.Root with { ConsistentSnapshot = false };
+        Sim.RotateRoot([]);
+        var content = "v2"u8.ToArray();
+        Sim.AddTarget("apps/app-2", content);
+        Sim.Release();
+        var updater = NewUpdater();
+        Sim.ClearRequests();
+
+        await updater.RefreshAsync();
+        var info = await updater.GetTargetInfoAsync("apps/app-2");
+        await updater.DownloadTargetAsync(info!);
+
+        Assert.Equal(["/metadata/2.root.json", "/metadata/3.root.json", "/metadata/timestamp.json", "/metadata/snapshot.json",
+            "/metadata/targets.json", "/targets/apps/app-2"], Sim.Requests);
+        Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(TargetDir, "apps%2Fapp-2")));
+    }
 }

@@ -112,6 +112,7 @@ public sealed class RepositorySimulator : IAsyncDisposable
         var segments = path.Split('/');
         segments[^1] = file.Hashes[Hashes.Sha256] + "." + segments[^1];
         Serve(TargetsPrefix + string.Join('/', segments.Select(Uri.EscapeDataString)), content);
+        Serve(TargetsPrefix + string.Join('/', path.Split('/').Select(Uri.EscapeDataString)), content); // without consistent snapshots
         return file;
     }
 
@@ -142,6 +143,7 @@ public sealed class RepositorySimulator : IAsyncDisposable
     {
         var raw = SignedMetadata<TargetsMetadata>.Sign(Targets[role], Signers[role]).Raw;
         Serve($"{MetadataPrefix}{Targets[role].Version}.{Uri.EscapeDataString(role)}.json", raw);
+        Serve($"{MetadataPrefix}{Uri.EscapeDataString(role)}.json", raw); // the current version, without consistent snapshots
         return raw;
     }
 
@@ -153,6 +155,7 @@ public sealed class RepositorySimulator : IAsyncDisposable
         Snapshot = Snapshot with { Meta = meta };
         var raw = SignedMetadata<SnapshotMetadata>.Sign(Snapshot, Signers[Role.Snapshot]).Raw;
         Serve($"{MetadataPrefix}{Snapshot.Version}.snapshot.json", raw);
+        Serve($"{MetadataPrefix}snapshot.json", raw);
         return raw;
     }
 
