@@ -1,0 +1,18 @@
+using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.Protocol.Serialization;
+
+namespace FleetOrchestrator.ControlPlane;
+
+/// <summary>The manifest of every remote message and persisted event of the control plane. Never reuse or rename a manifest.</summary>
+public static class ControlPlaneMessages
+{
+    public static ManifestTable Table { get; } = ManifestTable.Empty
+        .Add<RecordTarget>("targets.record-target")
+        .Add<TargetRecorded>("targets.target-recorded")
+        .Add<TargetRejected>("targets.target-rejected")
+        .Add<GetRepositoryMetadata>("targets.get-repository-metadata")
+        .Add<RepositoryMetadata>("targets.repository-metadata")
+        .Add<RepositoryInitialized>("targets.repository-initialized")
+        .Add<TagSigned>("targets.tag-signed")
+        .Add<TargetRegistrySnapshot>("targets.snapshot");
+}

@@ -1,0 +1,46 @@
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.Protocol.Serialization;
+
+namespace FleetOrchestrator.ControlPlane.Hosting;
+
+/// <summary>How one control-plane node joins the cluster and what it hosts.</summary>
+/// <param name="Hostname">Address remoting binds to and advertises (loopback in embedded mode).</param>
+/// <param name="Port">Remoting port; 0 picks a free one (tests).</param>
+/// <param name="Seeds">Seed node addresses (<c>akka.tcp://fleet@host:port</c>); none = this node forms its own cluster (embedded mode).</param>
+/// <param name="Roles">Cluster roles of this node; embedded mode runs all of them.</param>
+public sealed record ControlPlaneSettings(
+    string Hostname,
+    int Port,
+    IReadOnlyList<string> Seeds,
+    IReadOnlyList<string> Roles,
+    PersistenceSettings Persistence,
+    TargetRegistrySettings TargetRegistry,
+    string? Hocon = null)
+{
+    public const string SystemName = "fleet";
+    public static IReadOnlyList<string> AllRoles { get; } = [TargetsHosting.Role, "publisher", "fleet", "gateway"];
+}
+
+public static class ControlPlaneHosting
+{
+    /// <summary>Remoting, clustering, the fleet serializer, SQL persistence, pub/sub and the actors of this node's roles.</summary>
+    public static AkkaConfigurationBuilder WithFleetControlPlane(this AkkaConfigurationBuilder builder, ControlPlaneSettings settings)
+    {
+        if (settings.Hocon is { } hocon) builder.AddHocon(hocon, HoconAddMode.Prepend);
+        builder
+            .WithRemoting(settings.Hostname, settings.Port)
+            .WithClustering(new ClusterOptions { Roles = settings.Roles.ToArray(), SeedNodes = settings.Seeds.ToArray() })
+            .WithFleetSerializer(ControlPlaneMessages.Table)
+            .WithFleetPersistence(settings.Persistence)
+            .WithDistributedPubSub(role: null!);
+        if (settings.Roles.Contains(TargetsHosting.Role)) builder.WithTargetRegistry(settings.TargetRegistry);
+        else builder.WithTargetRegistryProxy();
+        if (settings.Seeds.Count == 0)
+            builder.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress));
+        return builder;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+using FleetOrchestrator.Protocol;
+using FleetOrchestrator.Publishing;
+using FleetOrchestrator.Tuf.Repository;
+
+namespace FleetOrchestrator.ControlPlane.Targets;
+
+// ---- commands and replies ------------------------------------------------------------------------
+
+/// <summary>
+/// Adds a target file to the production view of every tag listed in <c>custom.tags</c>, then re-signs those
+/// tags. Recording the same name with the same bytes again is answered as recorded and changes nothing.
+/// </summary>
+public sealed record RecordTarget(string Name, byte[] File, JsonObject Custom) : IFleetMessage
+{
+    public static RecordTarget From(PublishedTarget target) => new(target.Name, target.File, target.Custom.DeepClone().AsObject());
+}
+
+/// <summary>The target is in the signed metadata of <see cref="Tags"/> at targets version <see cref="TargetsVersion"/> (per tag).</summary>
+public sealed record TargetRecorded(string Name, IReadOnlyDictionary<string, int> TargetsVersionByTag) : IFleetMessage;
+
+/// <summary>Nothing was recorded; <see cref="Reason"/> says what is wrong with the request.</summary>
+public sealed record TargetRejected(string Name, string Reason) : IFleetMessage;
+
+/// <summary>Asks for the current <see cref="RepositoryMetadata"/> (what a gateway loads when it starts).</summary>
+public sealed record GetRepositoryMetadata : IFleetMessage
+{
+    public static GetRepositoryMetadata Instance { get; } = new();
+}
+
+/// <summary>
+/// Everything a gateway serves: every root, and per published view its current signed metadata and target
+/// files. Sent on <see cref="TargetsTopics.Metadata"/> after every change and on request.
+/// </summary>
+public sealed record RepositoryMetadata(IReadOnlyList<byte[]> Roots, IReadOnlyList<ViewMetadata> Views) : IFleetMessage;
+
+/// <summary>The signed metadata of one view of one tag, as served under the standard consistent-snapshot names.</summary>
+public sealed record ViewMetadata(
+    string Tag,
+    string View,
+    byte[] Timestamp,
+    int SnapshotVersion,
+    byte[] Snapshot,
+    int TargetsVersion,
+    byte[] Targets,
+    IReadOnlyDictionary<string, byte[]> TargetFiles);
+
+// ---- persisted events and snapshot -----------------------------------------------------------------
+
+/// <summary>The repository was created from the factory's root v1 (written by <c>fleet-node init</c>).</summary>
+public sealed record RepositoryInitialized(byte[] Root) : IFleetMessage;
+
+/// <summary>A tag after a change: its views, targets and the metadata signed for them.</summary>
+public sealed record TagSigned(string Tag, TagState State) : IFleetMessage;
+
+/// <summary>The whole repository state, saved every few events so recovery replays few events.</summary>
+public sealed record TargetRegistrySnapshot(RepositoryState State) : IFleetMessage;
+
+public static class TargetsTopics
+{
+    /// <summary>Distributed pub/sub topic carrying <see cref="RepositoryMetadata"/>.</summary>
+    public const string Metadata = "tuf-metadata";
+}
