@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using FleetOrchestrator.Tuf.Metadata;
 
@@ -16,20 +15,18 @@ public sealed record PublishedTarget(string Name, byte[] File, JsonObject Custom
 {
     public long Length => File.Length;
 
-    public IReadOnlyDictionary<string, string> Hashes => new SortedDictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(File)),
-        ["sha512"] = Convert.ToHexStringLower(SHA512.HashData(File)),
-    };
+    public IReadOnlyDictionary<string, string> Hashes => Tuf.Metadata.Hashes.Compute(File);
+
+    /// <summary>The TUF targets entry for <see cref="Name"/>.</summary>
+    public TargetFile ToTargetFile() => new(Length, Hashes, (JsonObject)Custom.DeepClone());
 
     /// <summary><c>{name, length, hashes, custom}</c>: what fleet-publish prints.</summary>
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
     {
-        ["name"] = Name,
-        ["length"] = Length,
-        ["hashes"] = new JsonObject(Hashes.Select(h => KeyValuePair.Create(h.Key, (JsonNode?)h.Value))),
-        ["custom"] = Custom.DeepClone(),
-    };
+        var json = ToTargetFile().ToJson();
+        json.Insert(0, "name", Name);
+        return json;
+    }
 
     public static PublishedTarget Create(
         string factory, long version, IReadOnlyList<string> hardwareIds, IReadOnlyList<string> tags,
