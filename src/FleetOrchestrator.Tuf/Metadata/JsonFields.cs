@@ -12,15 +12,25 @@ internal sealed class JsonFields
     private readonly JsonElement _obj;
     private readonly List<string> _read = new(8);
 
-    public JsonFields(JsonElement element, string role, string path)
+    private readonly string _parentPath;
+    private readonly string? _member;
+    private string? _path;
+
+    public JsonFields(JsonElement element, string role, string path) : this(element, role, path, null)
+    {
+    }
+
+    /// <summary>The object at member <paramref name="member"/> of <paramref name="parentPath"/> (the path string is built only if an error needs it).</summary>
+    public JsonFields(JsonElement element, string role, string parentPath, string? member)
     {
         Role = role;
-        Path = path;
-        _obj = element.ValueKind == JsonValueKind.Object ? element : throw Error(path, $"expected a JSON object, found {Describe(element)}");
+        _parentPath = parentPath;
+        _member = member;
+        _obj = element.ValueKind == JsonValueKind.Object ? element : throw Error(Path, $"expected a JSON object, found {Describe(element)}");
     }
 
     public string Role { get; }
-    public string Path { get; }
+    public string Path => _path ??= _member is null ? _parentPath : $"{_parentPath}.{_member}";
 
     public MetadataFormatException Error(string path, string message) => new(Role, path, message);
 
@@ -87,7 +97,10 @@ internal sealed class JsonFields
         return value.ValueKind == JsonValueKind.Object ? value : throw Error(PathOf(name), $"expected an object, found {Describe(value)}");
     }
 
-    public JsonElement? OptionalObject(string name) => TryRead(name, out _) ? Object(name) : null;
+    public JsonElement? OptionalObject(string name) =>
+        !TryRead(name, out var value) ? null
+        : value.ValueKind == JsonValueKind.Object ? value
+        : throw Error(PathOf(name), $"expected an object, found {Describe(value)}");
 
     public JsonElement Array(string name)
     {
@@ -117,7 +130,10 @@ internal sealed class JsonFields
         var obj = Object(name);
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var member in obj.EnumerateObject())
-            map[member.Name] = AsString(member.Value, name, member.Name);
+        {
+            var key = KnownName(member);
+            map[key] = AsString(member.Value, name, key);
+        }
         if (nonEmpty && map.Count == 0) throw Error(PathOf(name), "must not be empty");
         return map;
     }
@@ -130,12 +146,24 @@ internal sealed class JsonFields
         JsonObject? unknown = null;
         foreach (var member in _obj.EnumerateObject())
         {
-            if (_read.Contains(member.Name)) continue;
+            if (WasRead(member)) continue;
             unknown ??= new JsonObject();
             unknown[member.Name] = NodeOf(member.Value);
         }
         return unknown;
     }
+
+    /// <summary>Compares names in place: <see cref="JsonProperty.Name"/> allocates a string per call.</summary>
+    private bool WasRead(JsonProperty member)
+    {
+        foreach (var name in _read)
+            if (member.NameEquals(name)) return true;
+        return false;
+    }
+
+    /// <summary>The usual hash algorithm names are shared instead of allocated once per entry.</summary>
+    private static string KnownName(JsonProperty member) =>
+        member.NameEquals(Hashes.Sha256) ? Hashes.Sha256 : member.NameEquals(Hashes.Sha512) ? Hashes.Sha512 : member.Name;
 
     /// <summary>A JsonNode over an element (materialised lazily, on first access).</summary>
     public static JsonNode? NodeOf(JsonElement element) => element.ValueKind switch

@@ -18,9 +18,9 @@ public sealed record TargetFile(long Length, IReadOnlyDictionary<string, string>
         return obj;
     }
 
-    internal static TargetFile FromJson(JsonElement element, string role, string path)
+    internal static TargetFile FromJson(JsonElement element, string role, string name)
     {
-        var fields = new JsonFields(element, role, path);
+        var fields = new JsonFields(element, role, "signed.targets", name);
         var length = fields.Integer("length", 0);
         var hashes = fields.StringMap("hashes", nonEmpty: true);
         var custom = fields.OptionalObject("custom") is { } c ? JsonObject.Create(c) : null;
@@ -52,7 +52,7 @@ public sealed record TargetsMetadata : SignedPayload, ISignedPayload<TargetsMeta
         var targetsObj = fields.Object("targets");
         var targets = new Dictionary<string, TargetFile>(targetsObj.GetPropertyCount(), StringComparer.Ordinal);
         foreach (var (name, value) in targetsObj.EnumerateObject().Select(m => (m.Name, m.Value)))
-            targets[name] = TargetFile.FromJson(value, role, $"signed.targets.{name}");
+            targets[name] = TargetFile.FromJson(value, role, name);
         var delegations = fields.OptionalObject("delegations") is { } d ? Delegations.FromJson(d, role) : null;
         return new TargetsMetadata
         {

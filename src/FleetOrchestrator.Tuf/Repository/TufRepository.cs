@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FleetOrchestrator.Tuf.Crypto;
@@ -247,7 +248,7 @@ public sealed partial class TufRepository
                 Version = timestampVersion,
                 Expires = now + Options.TimestampLifetime,
                 SnapshotMeta = new MetaFile(tagState.SnapshotVersion, v.Value.SnapshotRaw!.Length,
-                    new Dictionary<string, string> { [Hashes.Sha256] = Hashes.Compute(v.Value.SnapshotRaw)[Hashes.Sha256] }),
+                    new Dictionary<string, string> { [Hashes.Sha256] = Convert.ToHexStringLower(SHA256.HashData(v.Value.SnapshotRaw)) }),
             }, Role.Timestamp, root).ToBytes(),
         });
         return tagState with { TimestampVersion = timestampVersion, Views = timestamped };
@@ -272,9 +273,10 @@ public sealed partial class TufRepository
         foreach (var change in changes)
         {
             if (!Role.TopLevel.Contains(change.Role)) throw new RepositoryException($"\"{change.Role}\" is not a top-level role");
-            if (change.Threshold < 1 || change.Threshold > change.Keys.Count)
-                throw new RepositoryException($"{change.Role}: threshold {change.Threshold} with {change.Keys.Count} key(s) is impossible");
-            roles[change.Role] = new RoleKeys(change.Keys.Select(k => k.KeyId).Distinct().ToList(), change.Threshold);
+            var keyIds = change.Keys.Select(k => k.KeyId).Distinct().ToList();
+            if (change.Threshold < 1 || change.Threshold > keyIds.Count)
+                throw new RepositoryException($"{change.Role}: threshold {change.Threshold} with {keyIds.Count} distinct key(s) is impossible");
+            roles[change.Role] = new RoleKeys(keyIds, change.Threshold);
             foreach (var key in change.Keys) keys[key.KeyId] = key;
         }
         var used = roles.Values.SelectMany(r => r.KeyIds).ToHashSet();

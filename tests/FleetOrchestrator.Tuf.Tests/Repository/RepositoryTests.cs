@@ -267,6 +267,10 @@ public sealed class RepositoryTests
         repo.AddSigner(newTimestamp);
         repo.RemoveSigner(keys[Role.Timestamp][0].KeyId);
 
+        var before = repo.State;
+        Assert.Contains("threshold 2 with 1 distinct key(s) is impossible", Assert.Throws<RepositoryException>(() =>
+            repo.UpdateRoot(new RoleKeyChange(Role.Timestamp, [newTimestamp.PublicKey, newTimestamp.PublicKey], 2))).Message);
+        Assert.Same(before, repo.State);
         repo.UpdateRoot(new RoleKeyChange(Role.Timestamp, [newTimestamp.PublicKey], 1));
 
         Assert.Equal(2, repo.Root.Signed.Version);
