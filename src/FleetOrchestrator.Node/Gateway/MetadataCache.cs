@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.Tuf.Repository;
+
+namespace FleetOrchestrator.Node.Gateway;
+
+/// <summary>One file the gateway serves, with its strong ETag computed once.</summary>
+public sealed record CachedFile(byte[] Content, string ETag)
+{
+    public static CachedFile Of(byte[] content) => new(content, $"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..32]}\"");
+}
+
+/// <summary>
+/// The signed metadata the gateway serves, replaced as a whole on every <see cref="RepositoryMetadata"/> so a
+/// request reads one consistent version without locks and without touching the actor system.
+/// </summary>
+public sealed class MetadataCache
+{
+    private sealed record Files(IReadOnlyList<CachedFile> Roots, IReadOnlyDictionary<(string Tag, string View), IReadOnlyDictionary<string, CachedFile>> Views);
+
+    private volatile Files? _files;
+
+    public bool IsLoaded => _files is not null;
+
+    public void Update(RepositoryMetadata metadata)
+    {
+        var views = new Dictionary<(string, string), IReadOnlyDictionary<string, CachedFile>>();
+        foreach (var view in metadata.Views)
+        {
+            var files = new Dictionary<string, CachedFile>(StringComparer.Ordinal)
+            {
+                ["timestamp.json"] = CachedFile.Of(view.Timestamp),
+                [$"{view.SnapshotVersion}.snapshot.json"] = CachedFile.Of(view.Snapshot),
+                [$"{view.TargetsVersion}.targets.json"] = CachedFile.Of(view.Targets),
+            };
+            foreach (var (name, content) in view.TargetFiles)
+            {
+                var file = CachedFile.Of(content);
+                files[RepositoryLayout.TargetFilePath(name, Convert.ToHexStringLower(SHA256.HashData(content)))] = file;
+            }
+            views[(view.Tag, view.View)] = files;
+        }
+        _files = new Files(metadata.Roots.Select(CachedFile.Of).ToList(), views);
+    }
+
+    /// <summary>A root version (shared by every view), or null.</summary>
+    public CachedFile? Root(int version) =>
+        _files is { } files && version >= 1 && version <= files.Roots.Count ? files.Roots[version - 1] : null;
+
+    /// <summary>A file of a view by its repository path (<c>timestamp.json</c>, <c>V.snapshot.json</c>, <c>targets/&lt;sha256&gt;.name</c>...), or null.</summary>
+    public CachedFile? File(string tag, string view, string path) =>
+        _files?.Views.GetValueOrDefault((tag, view))?.GetValueOrDefault(path);
+}

@@ -1,0 +1,37 @@
+using FleetOrchestrator.Node.Factory;
+
+namespace FleetOrchestrator.Node;
+
+/// <summary><c>fleet-node init</c>: creates a factory in a data directory and returns its registration token.</summary>
+public static class Init
+{
+    public static async Task<string> RunAsync(string[] args, CancellationToken cancellation = default)
+    {
+        string? factory = null, data = null, registry = null;
+        var plainHttp = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--factory": factory = Value(args, ref i); break;
+                case "--data": data = Value(args, ref i); break;
+                case "--registry": registry = Value(args, ref i); break;
+                case "--plain-http": plainHttp = true; break;
+                default: throw new UsageException($"init: unknown argument \"{args[i]}\"");
+            }
+        }
+        var missing = new[] { ("--factory", factory), ("--data", data), ("--registry", registry) }.Where(a => a.Item2 is null).Select(a => a.Item1).ToList();
+        if (missing.Count > 0) throw new UsageException($"init: missing {string.Join(", ", missing)}");
+        var files = new FactoryFiles(data!);
+        var token = await files.InitializeAsync(new FactorySettings(factory!, registry!, plainHttp), cancellation);
+        Console.Error.WriteLine($"factory {factory} created in {files.DataDirectory}");
+        Console.Error.WriteLine($"embedded mode: every TUF key, the root key included, is online in {files.KeysDirectory} (demos only; production keeps root offline)");
+        Console.Error.WriteLine($"registration token written to {files.RegistrationTokenFile}");
+        return token;
+    }
+
+    private static string Value(string[] args, ref int i) =>
+        ++i < args.Length ? args[i] : throw new UsageException($"init: {args[i - 1]} needs a value");
+}
+
+public sealed class UsageException(string message) : Exception(message);

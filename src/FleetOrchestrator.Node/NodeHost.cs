@@ -1,0 +1,91 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Hosting;
+using FleetOrchestrator.ControlPlane.Hosting;
+using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.Node.Factory;
+using FleetOrchestrator.Node.Gateway;
+using FleetOrchestrator.Tuf.Crypto;
+using FleetOrchestrator.Tuf.Repository;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using AkkaConfig = Akka.Configuration.Config;
+using HoconFactory = Akka.Configuration.ConfigurationFactory;
+
+namespace FleetOrchestrator.Node;
+
+/// <summary>Builds the node: the Akka.NET control plane and the HTTPS device gateway in one host.</summary>
+public static class NodeHost
+{
+    public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken cancellation = default)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddEnvironmentVariables("FLEET_");
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
+        {
+            ["--data"] = "Node:Data", ["--gateway-port"] = "Node:GatewayPort", ["--pbm-port"] = "Node:PbmPort",
+            ["--remoting-port"] = "Node:RemotingPort", ["--hostname"] = "Node:Hostname", ["--postgres"] = "Node:Postgres",
+            ["--hocon"] = "Node:HoconDirectory",
+        });
+        var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
+        if (options.Data.Length == 0) throw new FactoryFilesException("no data directory: pass --data <dir>");
+
+        var files = new FactoryFiles(options.Data);
+        var factory = await files.LoadSettingsAsync(cancellation);
+        var keys = await files.LoadKeysAsync(cancellation);
+        var root = await files.LoadRootAsync(cancellation);
+        var ca = await files.LoadCaAsync(cancellation);
+        var hocon = await LoadHoconAsync(options.HoconDirectory ?? Path.Combine(AppContext.BaseDirectory, "hocon"), cancellation);
+        var tunables = HoconFactory.ParseString(hocon);
+
+        var persistence = string.IsNullOrEmpty(options.Postgres)
+            ? PersistenceSettings.SqliteFile(files.JournalFile)
+            : PersistenceSettings.Postgres(options.Postgres);
+        var registry = new TargetRegistrySettings(factory.Factory, root, keys.Cast<ISigner>().ToList(),
+            new RepositoryOptions { TimestampLifetime = tunables.GetTimeSpan("fleet.targets.timestamp-lifetime", TimeSpan.FromDays(7)) },
+            tunables.GetTimeSpan("fleet.targets.refresh-check-interval", TimeSpan.FromHours(1)),
+            tunables.GetInt("fleet.targets.snapshot-every", 20));
+        var settings = new ControlPlaneSettings(options.Hostname, options.RemotingPort, options.Seeds,
+            options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, registry, hocon);
+
+        var cache = new MetadataCache();
+        builder.Services.AddAkka(ControlPlaneSettings.SystemName, (akka, _) => akka
+            .WithFleetControlPlane(settings)
+            .WithActors((system, actors) =>
+                system.ActorOf(Props.Create(() => new MetadataCacheActor(cache, actors.Get<TargetRegistryActor>())), "gateway-metadata")));
+
+        var gatewayCertificate = ca.IssueGatewayCertificate([options.Hostname, .. options.GatewayHostNames]);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = GatewayEndpoints.MaxRequestBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            kestrel.Listen(IPAddress.Parse(options.Hostname), options.GatewayPort, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = gatewayCertificate,
+                // Registration comes without a certificate; every other endpoint checks it against the device CA.
+                ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                ClientCertificateValidation = (_, _, _) => true,
+            }));
+        });
+        var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("fleet-node");
+        if (File.Exists(files.KeyFile(Tuf.Metadata.Role.Root)))
+            logger.LogWarning("embedded mode: the TUF root key is online in {KeysDirectory}; this is for demos only, production keeps root offline", files.KeysDirectory);
+        logger.LogInformation("factory {Factory}: registry {Registry}, gateway https://{Host}:{Port}, remoting {Host}:{RemotingPort}",
+            factory.Factory, factory.Registry, options.Hostname, options.GatewayPort, options.Hostname, options.RemotingPort);
+
+        var gatewayUrl = $"https://{options.Hostname}:{options.GatewayPort}";
+        GatewayEndpoints.Map(app, new GatewayContext(ca, await files.LoadRegistrationTokenAsync(cancellation), root,
+            new DeviceDirectory(files.DevicesDirectory), cache, gatewayUrl));
+        return app;
+    }
+
+    /// <summary>Every <c>*.conf</c> of the folder, in name order (later files override earlier ones).</summary>
+    private static async Task<string> LoadHoconAsync(string directory, CancellationToken cancellation)
+    {
+        if (!Directory.Exists(directory)) return "";
+        var parts = new List<string>();
+        foreach (var file in Directory.GetFiles(directory, "*.conf").Order(StringComparer.Ordinal))
+            parts.Add(await File.ReadAllTextAsync(file, cancellation));
+        return string.Join("\n", parts);
+    }
+}

@@ -1,0 +1,23 @@
+namespace FleetOrchestrator.Node;
+
+/// <summary>How <c>fleet-node run</c> runs, bound from the "Node" configuration section (appsettings.json, FLEET_Node__* variables, switches).</summary>
+public sealed record NodeOptions
+{
+    public string Data { get; init; } = "";
+    public int GatewayPort { get; init; } = 8443;
+    /// <summary>Reserved for the operator command host (not served by this version).</summary>
+    public int PbmPort { get; init; } = 9110;
+    public int RemotingPort { get; init; } = 4053;
+    /// <summary>Address the node binds and advertises; loopback in embedded mode.</summary>
+    public string Hostname { get; init; } = "127.0.0.1";
+    /// <summary>Host names the gateway certificate is valid for, besides <see cref="Hostname"/>.</summary>
+    public string[] GatewayHostNames { get; init; } = ["localhost"];
+    /// <summary>Seed addresses; empty = embedded mode (this node forms its own cluster).</summary>
+    public string[] Seeds { get; init; } = [];
+    /// <summary>Cluster roles; empty = all roles.</summary>
+    public string[] Roles { get; init; } = [];
+    /// <summary>PostgreSQL connection string; empty = SQLite file in the data directory.</summary>
+    public string? Postgres { get; init; }
+    /// <summary>Folder of HOCON tunables; empty = the <c>hocon/</c> folder next to the executable.</summary>
+    public string? HoconDirectory { get; init; }
+}

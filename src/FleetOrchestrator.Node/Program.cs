@@ -1,0 +1,31 @@
+using FleetOrchestrator.Node;
+using FleetOrchestrator.Node.Factory;
+
+const string usage = """
+    usage:
+      fleet-node init --factory <name> --data <dir> --registry <host:port> [--plain-http]
+      fleet-node run --data <dir> [--gateway-port 8443] [--pbm-port 9110] [--remoting-port 4053] [--hostname 127.0.0.1] [--postgres <connection string>]
+    """;
+
+try
+{
+    switch (args.FirstOrDefault())
+    {
+        case "init":
+            var token = await Init.RunAsync(args[1..]);
+            Console.WriteLine($"registration token: {token}");
+            return 0;
+        case "run":
+            await using (var app = await NodeHost.BuildAsync(args[1..]))
+                await app.RunAsync();
+            return 0;
+        default:
+            Console.Error.WriteLine(usage);
+            return 2;
+    }
+}
+catch (Exception e) when (e is FactoryFilesException or UsageException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}

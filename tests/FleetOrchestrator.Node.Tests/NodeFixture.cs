@@ -1,0 +1,109 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using Akka.Hosting;
+using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.Node.Factory;
+using FleetOrchestrator.Node.Gateway;
+using FleetOrchestrator.TestSupport;
+
+namespace FleetOrchestrator.Node.Tests;
+
+/// <summary>An initialised factory and a running embedded node (free loopback ports) with its real HTTPS gateway.</summary>
+public sealed class RunningNode : IAsyncDisposable
+{
+    private RunningNode(TempDirectory data, WebApplication app, int gatewayPort, X509Certificate2 ca, string token)
+    {
+        Data = data;
+        App = app;
+        GatewayUrl = new Uri($"https://127.0.0.1:{gatewayPort}/");
+        Ca = ca;
+        Token = token;
+    }
+
+    public TempDirectory Data { get; }
+    public WebApplication App { get; }
+    public Uri GatewayUrl { get; }
+    public X509Certificate2 Ca { get; }
+    public string Token { get; }
+
+    public static async Task<RunningNode> StartAsync(string registry = "127.0.0.1:5000", string? data = null)
+    {
+        var directory = new TempDirectory();
+        var dataPath = data ?? directory.Path;
+        var token = File.Exists(Path.Combine(dataPath, "factory.json"))
+            ? await new FactoryFiles(dataPath).LoadRegistrationTokenAsync()
+            : await Init.RunAsync(["--factory", "acme", "--data", dataPath, "--registry", registry, "--plain-http"]);
+        var port = FreePort();
+        var app = await NodeHost.BuildAsync(["--data", dataPath, "--gateway-port", port.ToString(), "--remoting-port", "0"]);
+        await app.StartAsync();
+        var ca = X509CertificateLoader.LoadCertificateFromFile(new FactoryFiles(dataPath).CaCertificateFile);
+        return new RunningNode(directory, app, port, ca, token);
+    }
+
+    public async Task<IActorRef> TargetRegistryAsync() => await App.Services.GetRequiredService<ActorRegistry>().GetAsync<TargetRegistryActor>();
+
+    /// <summary>An HTTPS client trusting only this factory's CA for the server, optionally presenting a client certificate.</summary>
+    public HttpClient Client(X509Certificate2? clientCertificate = null)
+    {
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, server, _, _) =>
+            {
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(Ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return server is not null && chain.Build(server);
+            },
+        };
+        if (clientCertificate is not null) handler.ClientCertificates.Add(clientCertificate);
+        return new HttpClient(handler) { BaseAddress = GatewayUrl, Timeout = TimeSpan.FromSeconds(20) };
+    }
+
+    /// <summary>Registers a device with a fresh P-256 key; returns the answer and the certificate with its key.</summary>
+    public async Task<(RegistrationResponse Response, X509Certificate2 Certificate)> RegisterAsync(string name, string? token = null)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var csr = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
+        using var client = Client();
+        var answer = await client.PostAsJsonAsync("devices", new RegistrationRequest(token ?? Token, name, csr, "generic", "main"));
+        Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
+        var response = (await answer.Content.ReadFromJsonAsync<RegistrationResponse>())!;
+        using var issued = X509Certificate2.CreateFromPem(response.Certificate);
+        using var withKey = issued.CopyWithPrivateKey(key);
+        return (response, X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null));
+    }
+
+    /// <summary>Waits until the gateway serves targets metadata at <paramref name="version"/> for tag main.</summary>
+    public async Task WaitForTargetsVersionAsync(X509Certificate2 device, int version)
+    {
+        using var client = Client(device);
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            if ((await client.GetAsync($"repo/{version}.targets.json")).IsSuccessStatusCode) return;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"the gateway never served {version}.targets.json");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        Ca.Dispose();
+        Data.Dispose();
+    }
+}
