@@ -1,3 +1,4 @@
+using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Protocol.Serialization;
 
@@ -14,5 +15,8 @@ public static class ControlPlaneMessages
         .Add<RepositoryMetadata>("targets.repository-metadata")
         .Add<RepositoryInitialized>("targets.repository-initialized")
         .Add<TagSigned>("targets.tag-signed")
-        .Add<TargetRegistrySnapshot>("targets.snapshot");
+        .Add<TargetRegistrySnapshot>("targets.snapshot")
+        .Add<PublishTarget>("publishing.publish-target")
+        .Add<TargetPublished>("publishing.target-published")
+        .Add<PublishFailed>("publishing.publish-failed");
 }

@@ -9,6 +9,7 @@ public static class Init
     {
         string? factory = null, data = null, registry = null;
         var plainHttp = false;
+        var mirrors = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -17,13 +18,18 @@ public static class Init
                 case "--data": data = Value(args, ref i); break;
                 case "--registry": registry = Value(args, ref i); break;
                 case "--plain-http": plainHttp = true; break;
+                case "--mirror":
+                    var mirror = Value(args, ref i).Split('=', 2);
+                    if (mirror.Length != 2) throw new UsageException($"init: --mirror \"{args[i]}\" is not <registry domain>=<host:port>");
+                    mirrors[mirror[0]] = mirror[1];
+                    break;
                 default: throw new UsageException($"init: unknown argument \"{args[i]}\"");
             }
         }
         var missing = new[] { ("--factory", factory), ("--data", data), ("--registry", registry) }.Where(a => a.Item2 is null).Select(a => a.Item1).ToList();
         if (missing.Count > 0) throw new UsageException($"init: missing {string.Join(", ", missing)}");
         var files = new FactoryFiles(data!);
-        var token = await files.InitializeAsync(new FactorySettings(factory!, registry!, plainHttp), cancellation);
+        var token = await files.InitializeAsync(new FactorySettings(factory!, registry!, plainHttp, mirrors.Count > 0 ? mirrors : null), cancellation);
         Console.Error.WriteLine($"factory {factory} created in {files.DataDirectory}");
         Console.Error.WriteLine($"embedded mode: every TUF key, the root key included, is online in {files.KeysDirectory} (demos only; production keeps root offline)");
         Console.Error.WriteLine($"registration token written to {files.RegistrationTokenFile}");

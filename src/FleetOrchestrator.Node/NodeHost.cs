@@ -2,6 +2,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Hosting;
+using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.Node.Gateway;
@@ -44,8 +45,10 @@ public static class NodeHost
             new RepositoryOptions { TimestampLifetime = tunables.GetTimeSpan("fleet.targets.timestamp-lifetime", TimeSpan.FromDays(7)) },
             tunables.GetTimeSpan("fleet.targets.refresh-check-interval", TimeSpan.FromHours(1)),
             tunables.GetInt("fleet.targets.snapshot-every", 20));
+        var publisher = new PublisherSettings(factory.Factory, factory.Registry, factory.PlainHttp,
+            factory.Mirrors ?? new Dictionary<string, string>(), tunables.GetTimeSpan("fleet.publishing.record-timeout", TimeSpan.FromSeconds(30)));
         var settings = new ControlPlaneSettings(options.Hostname, options.RemotingPort, options.Seeds,
-            options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, registry, hocon);
+            options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, registry, publisher, hocon);
 
         var cache = new MetadataCache();
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, (akka, _) => akka

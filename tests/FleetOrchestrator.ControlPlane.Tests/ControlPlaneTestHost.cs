@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Hosting;
+using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -17,11 +18,12 @@ public sealed class ControlPlaneTestHost : IAsyncDisposable
     public ActorSystem System => _host.Services.GetRequiredService<ActorSystem>();
     public ActorRegistry Registry => _host.Services.GetRequiredService<ActorRegistry>();
 
-    public static async Task<ControlPlaneTestHost> StartAsync(string databaseFile, TargetRegistrySettings registry)
+    public static async Task<ControlPlaneTestHost> StartAsync(string databaseFile, TargetRegistrySettings registry, PublisherSettings? publisher = null)
     {
+        publisher ??= new PublisherSettings("acme", "127.0.0.1:5000", PlainHttp: true, new Dictionary<string, string>(), TimeSpan.FromSeconds(20));
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(new ControlPlaneSettings(
-            "127.0.0.1", 0, [], ControlPlaneSettings.AllRoles, PersistenceSettings.SqliteFile(databaseFile), registry)));
+            "127.0.0.1", 0, [], ControlPlaneSettings.AllRoles, PersistenceSettings.SqliteFile(databaseFile), registry, publisher)));
         var host = builder.Build();
         await host.StartAsync();
         return new ControlPlaneTestHost(host);

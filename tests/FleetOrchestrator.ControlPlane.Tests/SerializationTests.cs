@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Akka.Actor;
+using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Protocol.Serialization;
 using FleetOrchestrator.Tuf.Repository;
@@ -28,6 +29,10 @@ public sealed class SerializationTests : IDisposable
         yield return [TargetsState.MetadataOf(state)];
         yield return [new RepositoryInitialized(test.Root)];
         yield return [signed];
+        yield return [new PublishTarget("/srv/containers.git", "main", "main", ["generic", "rpi4"], 7)];
+        yield return [new TargetPublished("acme-7", "main", 3, new Dictionary<string, string> { ["app"] = "r/acme/app@sha256:00" }, "0123abcd")];
+        yield return [new PublishFailed("/srv/containers.git", "main", "compose file invalid")];
+        // Last: Snapshot_comes_back_as_a_loadable_repository reads it.
         yield return [new TargetRegistrySnapshot(state)];
     }
 

@@ -32,13 +32,12 @@ public sealed class RunningNode : IAsyncDisposable
     public X509Certificate2 Ca { get; }
     public string Token { get; }
 
-    public static async Task<RunningNode> StartAsync(string registry = "127.0.0.1:5000", string? data = null)
+    /// <summary>A new factory "acme" using <paramref name="registry"/> (plain HTTP, also the docker.io mirror) and a node running it.</summary>
+    public static async Task<RunningNode> StartAsync(string registry = "127.0.0.1:5000")
     {
         var directory = new TempDirectory();
-        var dataPath = data ?? directory.Path;
-        var token = File.Exists(Path.Combine(dataPath, "factory.json"))
-            ? await new FactoryFiles(dataPath).LoadRegistrationTokenAsync()
-            : await Init.RunAsync(["--factory", "acme", "--data", dataPath, "--registry", registry, "--plain-http"]);
+        var dataPath = directory.Path;
+        var token = await Init.RunAsync(["--factory", "acme", "--data", dataPath, "--registry", registry, "--plain-http", "--mirror", $"docker.io={registry}"]);
         var port = FreePort();
         var app = await NodeHost.BuildAsync(["--data", dataPath, "--gateway-port", port.ToString(), "--remoting-port", "0"]);
         await app.StartAsync();

@@ -2,6 +2,7 @@ using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Protocol.Serialization;
 
@@ -19,10 +20,11 @@ public sealed record ControlPlaneSettings(
     IReadOnlyList<string> Roles,
     PersistenceSettings Persistence,
     TargetRegistrySettings TargetRegistry,
+    PublisherSettings Publisher,
     string? Hocon = null)
 {
     public const string SystemName = "fleet";
-    public static IReadOnlyList<string> AllRoles { get; } = [TargetsHosting.Role, "publisher", "fleet", "gateway"];
+    public static IReadOnlyList<string> AllRoles { get; } = [TargetsHosting.Role, PublishingHosting.Role, "fleet", "gateway"];
 }
 
 public static class ControlPlaneHosting
@@ -39,6 +41,7 @@ public static class ControlPlaneHosting
             .WithDistributedPubSub(role: null!);
         if (settings.Roles.Contains(TargetsHosting.Role)) builder.WithTargetRegistry(settings.TargetRegistry);
         else builder.WithTargetRegistryProxy();
+        if (settings.Roles.Contains(PublishingHosting.Role)) builder.WithPublisher(settings.Publisher);
         if (settings.Seeds.Count == 0)
             builder.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress));
         return builder;

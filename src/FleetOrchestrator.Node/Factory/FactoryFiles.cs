@@ -8,7 +8,8 @@ using FleetOrchestrator.Tuf.Repository;
 namespace FleetOrchestrator.Node.Factory;
 
 /// <summary>The settings <c>fleet-node init</c> fixes for a factory, stored as <c>factory.json</c>.</summary>
-public sealed record FactorySettings(string Factory, string Registry, bool PlainHttp);
+/// <param name="Mirrors">Registry domain → host:port that publishes resolve public images through (air-gapped factories).</param>
+public sealed record FactorySettings(string Factory, string Registry, bool PlainHttp, IReadOnlyDictionary<string, string>? Mirrors = null);
 
 /// <summary>
 /// The files of a factory's data directory: <c>factory.json</c>, the TUF keys and root v1 under <c>tuf/</c>,
@@ -93,6 +94,9 @@ public sealed partial class FactoryFiles(string dataDirectory)
             throw new FactoryFilesException($"invalid factory name \"{settings.Factory}\": use 1-63 of a-z 0-9 - starting with a letter or digit");
         if (!RegistryPattern().IsMatch(settings.Registry))
             throw new FactoryFilesException($"invalid registry \"{settings.Registry}\": expected host:port, e.g. 127.0.0.1:5000");
+        foreach (var (domain, mirror) in settings.Mirrors ?? new Dictionary<string, string>())
+            if (!RegistryPattern().IsMatch(mirror) || domain.Length is 0 or > 253)
+                throw new FactoryFilesException($"invalid mirror \"{domain}={mirror}\": expected <registry domain>=<host:port>");
     }
 
     private static async Task WriteSecretAsync(string path, string content, CancellationToken cancellation)
