@@ -1,3 +1,4 @@
+using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Protocol.Serialization;
@@ -18,5 +19,12 @@ public static class ControlPlaneMessages
         .Add<TargetRegistrySnapshot>("targets.snapshot")
         .Add<PublishTarget>("publishing.publish-target")
         .Add<TargetPublished>("publishing.target-published")
-        .Add<PublishFailed>("publishing.publish-failed");
+        .Add<PublishFailed>("publishing.publish-failed")
+        .Add<RegisterDevice>("devices.register-device")
+        .Add<DeviceRegistered>("devices.device-registered")
+        .Add<DeviceRegistrationRefused>("devices.device-registration-refused")
+        .Add<DeviceSeen>("devices.device-seen")
+        .Add<GetDevice>("devices.get-device")
+        .Add<DeviceView>("devices.device-view")
+        .Add<DeviceWasRegistered>("devices.device-was-registered");
 }

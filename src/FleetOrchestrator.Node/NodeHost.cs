@@ -48,7 +48,9 @@ public static class NodeHost
         var publisher = new PublisherSettings(factory.Factory, factory.Registry, factory.PlainHttp,
             factory.Mirrors ?? new Dictionary<string, string>(), tunables.GetTimeSpan("fleet.publishing.record-timeout", TimeSpan.FromSeconds(30)));
         var settings = new ControlPlaneSettings(options.Hostname, options.RemotingPort, options.Seeds,
-            options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, registry, publisher, hocon);
+            options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, registry, publisher,
+            new DeviceTwinSettings(tunables.GetInt("fleet.devices.shards", 100), tunables.GetTimeSpan("akka.cluster.sharding.passivate-idle-entity-after", TimeSpan.FromMinutes(2))),
+            hocon);
 
         var cache = new MetadataCache();
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, (akka, _) => akka

@@ -18,12 +18,12 @@ public sealed class ControlPlaneTestHost : IAsyncDisposable
     public ActorSystem System => _host.Services.GetRequiredService<ActorSystem>();
     public ActorRegistry Registry => _host.Services.GetRequiredService<ActorRegistry>();
 
-    public static async Task<ControlPlaneTestHost> StartAsync(string databaseFile, TargetRegistrySettings registry, PublisherSettings? publisher = null)
+    public static async Task<ControlPlaneTestHost> StartAsync(string databaseFile, TargetRegistrySettings registry, PublisherSettings? publisher = null, DeviceTwinSettings? twins = null)
     {
         publisher ??= new PublisherSettings("acme", "127.0.0.1:5000", PlainHttp: true, new Dictionary<string, string>(), TimeSpan.FromSeconds(20));
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(new ControlPlaneSettings(
-            "127.0.0.1", 0, [], ControlPlaneSettings.AllRoles, PersistenceSettings.SqliteFile(databaseFile), registry, publisher)));
+            "127.0.0.1", 0, [], ControlPlaneSettings.AllRoles, PersistenceSettings.SqliteFile(databaseFile), registry, publisher, twins ?? new DeviceTwinSettings())));
         var host = builder.Build();
         await host.StartAsync();
         return new ControlPlaneTestHost(host);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Akka.Actor;
+using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Protocol.Serialization;
@@ -32,6 +33,15 @@ public sealed class SerializationTests : IDisposable
         yield return [new PublishTarget("/srv/containers.git", "main", "main", ["generic", "rpi4"], 7)];
         yield return [new TargetPublished("acme-7", "main", 3, new Dictionary<string, string> { ["app"] = "r/acme/app@sha256:00" }, "0123abcd")];
         yield return [new PublishFailed("/srv/containers.git", "main", "compose file invalid")];
+        var registration = new DeviceRegistration("rpi4", "main", new string('a', 64), new DateTimeOffset(2026, 11, 2, 3, 4, 5, TimeSpan.Zero));
+        yield return [new RegisterDevice("device-1", "rpi4", "main", new string('a', 64))];
+        yield return [new DeviceRegistered("device-1")];
+        yield return [new DeviceRegistrationRefused("device-1", "already registered")];
+        yield return [new DeviceSeen("device-1", registration.RegisteredAt)];
+        yield return [new GetDevice("device-1")];
+        yield return [new DeviceView("device-1", registration, registration.RegisteredAt.AddHours(1))];
+        yield return [new DeviceView("device-2", null, null)];
+        yield return [new DeviceWasRegistered("device-1", registration)];
         // Last: Snapshot_comes_back_as_a_loadable_repository reads it.
         yield return [new TargetRegistrySnapshot(state)];
     }

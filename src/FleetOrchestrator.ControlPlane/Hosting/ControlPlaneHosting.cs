@@ -2,6 +2,7 @@ using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Protocol.Serialization;
@@ -21,10 +22,17 @@ public sealed record ControlPlaneSettings(
     PersistenceSettings Persistence,
     TargetRegistrySettings TargetRegistry,
     PublisherSettings Publisher,
+    DeviceTwinSettings DeviceTwins,
     string? Hocon = null)
 {
     public const string SystemName = "fleet";
-    public static IReadOnlyList<string> AllRoles { get; } = [TargetsHosting.Role, PublishingHosting.Role, "fleet", "gateway"];
+    public static IReadOnlyList<string> AllRoles { get; } = [TargetsHosting.Role, PublishingHosting.Role, DevicesHosting.Role, "gateway"];
+}
+
+/// <summary>Device twin sharding: shard count (fixed for the life of the cluster) and idle passivation.</summary>
+public sealed record DeviceTwinSettings(int Shards = 100, TimeSpan? IdleAfter = null, TimeProvider? Time = null)
+{
+    public TimeSpan PassivateIdleAfter => IdleAfter ?? TimeSpan.FromMinutes(2);
 }
 
 public static class ControlPlaneHosting
@@ -42,6 +50,8 @@ public static class ControlPlaneHosting
         if (settings.Roles.Contains(TargetsHosting.Role)) builder.WithTargetRegistry(settings.TargetRegistry);
         else builder.WithTargetRegistryProxy();
         if (settings.Roles.Contains(PublishingHosting.Role)) builder.WithPublisher(settings.Publisher);
+        if (settings.Roles.Contains(DevicesHosting.Role))
+            builder.WithDeviceTwins(settings.DeviceTwins.Shards, settings.DeviceTwins.PassivateIdleAfter, settings.DeviceTwins.Time);
         if (settings.Seeds.Count == 0)
             builder.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress));
         return builder;

@@ -1,0 +1,27 @@
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using FleetOrchestrator.Protocol;
+
+namespace FleetOrchestrator.ControlPlane.Devices;
+
+/// <summary>Routes <see cref="IWithDeviceId"/> messages to the device's twin.</summary>
+public sealed class DeviceMessageExtractor(int shards) : HashCodeMessageExtractor(shards)
+{
+    public override string EntityId(object message) => message is IWithDeviceId withId ? withId.DeviceId : null!;
+}
+
+public static class DevicesHosting
+{
+    /// <summary>Cluster role of nodes that host device twins.</summary>
+    public const string Role = "fleet";
+
+    /// <summary>
+    /// The device twin shard region (registered in the <see cref="ActorRegistry"/> under <see cref="DeviceTwinActor"/>),
+    /// twins passivated after <paramref name="passivateIdleAfter"/> without messages.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithDeviceTwins(this AkkaConfigurationBuilder builder, int shards, TimeSpan passivateIdleAfter, TimeProvider? time = null) =>
+        builder.WithShardRegion<DeviceTwinActor>("device-twin", id => DeviceTwinActor.PropsFor(id, time ?? TimeProvider.System),
+            new DeviceMessageExtractor(shards),
+            new ShardOptions { Role = Role, RememberEntities = false, PassivateIdleEntityAfter = passivateIdleAfter, StateStoreMode = StateStoreMode.DData });
+}
