@@ -65,11 +65,28 @@ public sealed class ComposeProject
     /// <summary><c>up --remove-orphans -d</c>: creates or recreates what changed and starts it.</summary>
     public Task UpAsync(CancellationToken ct) => RunAsync("up", ["up", "--remove-orphans", "-d"], ct);
 
-    /// <summary><c>down --remove-orphans</c>: stops and removes the containers and networks (volumes stay).</summary>
+    /// <summary>
+    /// <c>down --remove-orphans</c>: stops and removes the containers and networks (volumes stay). When the app
+    /// folder is already gone (a crash after its deletion), the project's containers and networks are removed
+    /// through the engine API by their project label instead.
+    /// </summary>
     public async Task DownAsync(CancellationToken ct)
     {
-        await RunAsync("down", ["down", "--remove-orphans"], ct);
+        if (File.Exists(ComposeFilePath)) await RunAsync("down", ["down", "--remove-orphans"], ct);
+        else await RemoveByLabelAsync(ct);
         File.Delete(_mirrorOverride);
+    }
+
+    private async Task RemoveByLabelAsync(CancellationToken ct)
+    {
+        var filter = new Dictionary<string, IDictionary<string, bool>>
+        {
+            ["label"] = new Dictionary<string, bool> { [$"{ProjectLabel}={Project}"] = true },
+        };
+        foreach (var container in await _docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filter }, ct))
+            await _docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, ct);
+        foreach (var network in await _docker.Networks.ListNetworksAsync(new NetworksListParameters { Filters = filter }, ct))
+            await _docker.Networks.DeleteNetworkAsync(network.ID, ct);
     }
 
     /// <summary>

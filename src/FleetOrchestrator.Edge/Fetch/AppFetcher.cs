@@ -52,15 +52,10 @@ public sealed class AppFetcher
         {
             var manifest = AppManifest.Parse(await ManifestAsync(uri, ct));
             CheckLimits(appUri, manifest);
-            if (!_store.Contains(manifest.IndexDigest, manifest.IndexSize))
-                await DownloadAsync(uri, manifest.IndexDigest, manifest.IndexSize, ct);
+            await EnsureBlobAsync(uri, manifest.IndexDigest, manifest.IndexSize, null, ct);
             // A broken index makes the app unusable: find out before the (large) bundle is downloaded.
             BundleIndex.Parse(await File.ReadAllBytesAsync(_store.PathOf(manifest.IndexDigest), ct), _options.Limits);
-            if (!_store.Contains(manifest.BundleDigest, manifest.BundleSize))
-            {
-                CheckFreeSpace(appUri, manifest.BundleSize);
-                await DownloadAsync(uri, manifest.BundleDigest, manifest.BundleSize, ct);
-            }
+            await EnsureBlobAsync(uri, manifest.BundleDigest, manifest.BundleSize, () => CheckFreeSpace(appUri, manifest.BundleSize), ct);
             return new FetchedApp(uri, manifest, _store.PathOf(manifest.BundleDigest), _store.PathOf(manifest.IndexDigest));
         }
         catch (Exception e) when (e is not AppFetchException && !(e is OperationCanceledException && ct.IsCancellationRequested))
@@ -110,6 +105,16 @@ public sealed class AppFetcher
             throw new AppFetchException(appUri,
                 $"not enough space in {_store.Root}: {used} of {drive.TotalSize} bytes used, the bundle needs {SpaceFactor} × {bundleSize} bytes, " +
                 $"the storage watermark is {_options.StorageWatermark:P0} ({limit} bytes)", transient: true);
+    }
+
+    /// <summary>Downloads a blob unless the store has it; <paramref name="beforeDownload"/> runs only when it must be downloaded.</summary>
+    private async Task EnsureBlobAsync(ImageReference uri, Digest digest, long size, Action? beforeDownload, CancellationToken ct)
+    {
+        if (_store.Contains(digest, size)) return;
+        using var held = await _store.LockAsync(digest, ct);
+        if (_store.Contains(digest, size)) return; // fetched meanwhile for another app
+        beforeDownload?.Invoke();
+        await DownloadAsync(uri, digest, size, ct);
     }
 
     /// <summary>Streams a blob into its partial file (appending to what an earlier attempt left), verifies the whole file, then commits it.</summary>

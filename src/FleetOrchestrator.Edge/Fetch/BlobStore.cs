@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FleetOrchestrator.Oci;
 
 namespace FleetOrchestrator.Edge.Fetch;
@@ -10,6 +11,9 @@ namespace FleetOrchestrator.Edge.Fetch;
 public sealed class BlobStore
 {
     private const string PartialSuffix = ".partial";
+
+    // Two apps can share a blob (identical bundles): one download at a time per blob within this process.
+    private readonly ConcurrentDictionary<Digest, SemaphoreSlim> _locks = new();
 
     public BlobStore(string root)
     {
@@ -44,6 +48,24 @@ public sealed class BlobStore
             stream.Flush(flushToDisk: true);
         }
         Commit(digest);
+    }
+
+    /// <summary>Holds the blob's download lock until the returned value is disposed.</summary>
+    public async Task<IDisposable> LockAsync(Digest digest, CancellationToken ct)
+    {
+        var gate = _locks.GetOrAdd(digest, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        return new Release(gate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
+        }
     }
 
     /// <summary>Moves a fully verified partial file to the blob's name.</summary>

@@ -1,4 +1,6 @@
 using System.Text;
+using CliWrap;
+using CliWrap.Buffered;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using FleetOrchestrator.ComposeApps.Compose;
@@ -117,6 +119,37 @@ public class ComposeProjectTests(PublishedAppsFixture published) : IAsyncLifetim
 
         Assert.False(status.Running);
         Assert.Contains("no container with io.compose-spec.config-hash=", Assert.Single(status.Services).Detail);
+
+        // A crash after the app folder was deleted: down still removes the project's containers.
+        Directory.Delete(directory, recursive: true);
+        await project.DownAsync(default);
+        Assert.Empty(await ContainersOf(app));
+    }
+
+    [Fact]
+    public async Task A_container_stuck_in_created_is_not_running()
+    {
+        var app = UniqueName("created");
+        var directory = WriteApp(app, """
+            version: "3"
+            services:
+              idle:
+                image: offline/busybox:static
+                command: ["sleep", "300"]
+            """);
+        await DockerEngine.BusyboxImageAsync();
+        var project = Start(new ComposeProject(app, directory, _command, _docker));
+        await Cli.Wrap(_command.Executable)
+            .WithArguments([.. _command.LeadingArguments, "-p", app, "-f", Path.Combine(directory, ComposeFile.FileName), "up", "--no-start"])
+            .ExecuteBufferedAsync();
+
+        var status = await project.GetStatusAsync(default);
+
+        var idle = Assert.Single(status.Services);
+        Assert.Equal("created", idle.State);
+        Assert.False(idle.Running);
+        Assert.False(status.Healthy);
+        Assert.Equal("stuck in created", idle.Detail);
     }
 
     [Fact]
