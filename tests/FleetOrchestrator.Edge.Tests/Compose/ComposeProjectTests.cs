@@ -47,7 +47,10 @@ public class ComposeProjectTests(PublishedAppsFixture published) : IAsyncLifetim
         var composeText = await File.ReadAllTextAsync(Path.Combine(directory, ComposeFile.FileName));
         var image = Assert.Single(project.Images()).Value;
         Assert.StartsWith($"{published.Address}/offline/busybox@sha256:", image);
+        // Only this name goes (the fixture's push recorded it); the image itself stays under its other names.
+        if (await ExistsAsync(image)) await _docker.Images.DeleteImageAsync(image, new ImageDeleteParameters());
         await project.PullAsync(default);
+        Assert.True(await ExistsAsync(image), "the pinned image was pulled from the mirror by digest");
         await project.UpAsync(default);
 
         var status = await WaitAsync(project, s => s.Healthy);

@@ -141,15 +141,27 @@ public class AppFetcherTests(PublishedAppsFixture published)
     }
 
     [Fact]
+    public async Task An_artifact_without_the_compose_app_annotation_is_refused_as_permanent()
+    {
+        using var client = PublishedAppsFixture.Client();
+        const string repository = "edge/not-an-app";
+        var manifest = await PushArtifactAsync(client, repository, "\"other\":\"v1\"");
+        using var store = new TempDirectory();
+
+        var error = await Assert.ThrowsAsync<AppFetchException>(() =>
+            new AppFetcher(client, new BlobStore(store.Path)).FetchAsync($"{published.Address}/{repository}@{manifest}", default));
+
+        Assert.False(error.Transient);
+        Assert.Contains("lacks the annotation compose-app: v1", error.Message);
+        Assert.Empty(Directory.GetFiles(store.Path, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task A_manifest_over_50_KiB_is_refused_as_permanent()
     {
         using var client = PublishedAppsFixture.Client();
         const string repository = "edge/huge-app";
-        await client.PushBlobAsync(published.Address, repository, AppManifest.EmptyConfigDigest, 2, () => new MemoryStream("{}"u8.ToArray()), default);
-        var padding = new string('x', AppManifest.MaxBytes);
-        var manifest = Encoding.UTF8.GetBytes(
-            $$$"""{"schemaVersion":2,"mediaType":"{{{OciMediaTypes.OciManifest}}}","config":{"mediaType":"{{{OciMediaTypes.OciEmpty}}}","digest":"{{{AppManifest.EmptyConfigDigest}}}","size":2},"layers":[],"annotations":{"compose-app":"v1","padding":"{{{padding}}}"}}""");
-        var digest = await client.PutManifestAsync(published.Address, repository, "big", OciMediaTypes.OciManifest, manifest, default);
+        var digest = await PushArtifactAsync(client, repository, $"\"compose-app\":\"v1\",\"padding\":\"{new string('x', AppManifest.MaxBytes)}\"");
         using var store = new TempDirectory();
 
         var error = await Assert.ThrowsAsync<AppFetchException>(() =>
@@ -203,6 +215,16 @@ public class AppFetcherTests(PublishedAppsFixture published)
         Assert.True(error.Transient);
         Assert.Contains("watermark", error.Message);
         Assert.False(File.Exists(blobs.PathOf(Digest.Parse(published.Apps["httpd"].BundleDigest))));
+    }
+
+    /// <summary>Pushes an OCI artifact manifest with no layers and the given annotations (JSON members); returns its digest.</summary>
+    private async Task<Digest> PushArtifactAsync(OciRegistryClient client, string repository, string annotations)
+    {
+        await client.PushBlobAsync(published.Address, repository, AppManifest.EmptyConfigDigest, 2, () => new MemoryStream("{}"u8.ToArray()), default);
+        var manifest = Encoding.UTF8.GetBytes(
+            $$$"""{"schemaVersion":2,"mediaType":"{{{OciMediaTypes.OciManifest}}}","config":{"mediaType":"{{{OciMediaTypes.OciEmpty}}}","digest":"{{{AppManifest.EmptyConfigDigest}}}","size":2},"layers":[],"annotations":{"""
+            + annotations + "}}");
+        return await client.PutManifestAsync(published.Address, repository, "t", OciMediaTypes.OciManifest, manifest, default);
     }
 
     private static async Task<string> Sha256Of(string path)
