@@ -79,10 +79,7 @@ public sealed class ComposeProject
 
     private async Task RemoveByLabelAsync(CancellationToken ct)
     {
-        var filter = new Dictionary<string, IDictionary<string, bool>>
-        {
-            ["label"] = new Dictionary<string, bool> { [$"{ProjectLabel}={Project}"] = true },
-        };
+        var filter = ProjectFilter();
         foreach (var container in await _docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filter }, ct))
             await _docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, ct);
         foreach (var network in await _docker.Networks.ListNetworksAsync(new NetworksListParameters { Filters = filter }, ct))
@@ -97,14 +94,7 @@ public sealed class ComposeProject
     public async Task<AppStatus> GetStatusAsync(CancellationToken ct)
     {
         var compose = ComposeFile.Load(ComposeFilePath);
-        var containers = await _docker.Containers.ListContainersAsync(new ContainersListParameters
-        {
-            All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>>
-            {
-                ["label"] = new Dictionary<string, bool> { [$"{ProjectLabel}={Project}"] = true },
-            },
-        }, ct);
+        var containers = await _docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = ProjectFilter() }, ct);
         var services = new List<ServiceStatus>();
         foreach (var service in compose.Services)
         {
@@ -123,6 +113,12 @@ public sealed class ComposeProject
         }
         return new AppStatus(Project, services);
     }
+
+    /// <summary>Engine API filter for everything compose created for this project.</summary>
+    private Dictionary<string, IDictionary<string, bool>> ProjectFilter() => new()
+    {
+        ["label"] = new Dictionary<string, bool> { [$"{ProjectLabel}={Project}"] = true },
+    };
 
     private static ServiceStatus Assess(string service, ContainerInspectResponse container)
     {
