@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Hosting;
+using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
@@ -79,8 +80,9 @@ public static class NodeHost
             factory.Factory, factory.Registry, options.Hostname, options.GatewayPort, options.Hostname, options.RemotingPort);
 
         var gatewayUrl = $"https://{options.Hostname}:{options.GatewayPort}";
-        GatewayEndpoints.Map(app, new GatewayContext(ca, await files.LoadRegistrationTokenAsync(cancellation), root,
-            new DeviceDirectory(files.DevicesDirectory), cache, gatewayUrl));
+        // Resolved on first use: the actor system starts with the host, after this method returns.
+        var deviceTwins = app.Services.GetRequiredService<IRequiredActor<DeviceTwinActor>>();
+        GatewayEndpoints.Map(app, new GatewayContext(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, cache, gatewayUrl));
         return app;
     }
 

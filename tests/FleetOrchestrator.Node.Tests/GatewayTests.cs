@@ -125,7 +125,7 @@ public sealed class GatewayTests : IAsyncLifetime
         var tooLarge = await client.PostAsync("devices", new ByteArrayContent(new byte[GatewayEndpoints.MaxRequestBytes + 1]));
 
         Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
-        Assert.Equal("a device named \"device-4\" is already registered", (await duplicate.Content.ReadFromJsonAsync<GatewayError>())!.Message);
+        Assert.StartsWith("a device named \"device-4\" is already registered", (await duplicate.Content.ReadFromJsonAsync<GatewayError>())!.Message);
         Assert.Equal(HttpStatusCode.Forbidden, wrongToken.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, mismatch.StatusCode);
         Assert.Equal("the CSR names \"device-4\" but the device registers as \"device-5\"", (await mismatch.Content.ReadFromJsonAsync<GatewayError>())!.Message);

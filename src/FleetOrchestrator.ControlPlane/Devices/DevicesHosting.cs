@@ -24,4 +24,8 @@ public static class DevicesHosting
         builder.WithShardRegion<DeviceTwinActor>("device-twin", id => DeviceTwinActor.PropsFor(id, time ?? TimeProvider.System),
             new DeviceMessageExtractor(shards),
             new ShardOptions { Role = Role, RememberEntities = false, PassivateIdleEntityAfter = passivateIdleAfter, StateStoreMode = StateStoreMode.DData });
+
+    /// <summary>A proxy to the twins, on nodes without the <see cref="Role"/> role (e.g. gateway-only nodes).</summary>
+    public static AkkaConfigurationBuilder WithDeviceTwinsProxy(this AkkaConfigurationBuilder builder, int shards) =>
+        builder.WithShardRegionProxy<DeviceTwinActor>("device-twin", Role, new DeviceMessageExtractor(shards));
 }

@@ -52,6 +52,7 @@ public static class ControlPlaneHosting
         if (settings.Roles.Contains(PublishingHosting.Role)) builder.WithPublisher(settings.Publisher);
         if (settings.Roles.Contains(DevicesHosting.Role))
             builder.WithDeviceTwins(settings.DeviceTwins.Shards, settings.DeviceTwins.PassivateIdleAfter, settings.DeviceTwins.Time);
+        else builder.WithDeviceTwinsProxy(settings.DeviceTwins.Shards);
         if (settings.Seeds.Count == 0)
             builder.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress));
         return builder;

@@ -25,7 +25,6 @@ public sealed partial class FactoryFiles(string dataDirectory)
     public string CaCertificateFile => Path.Combine(DataDirectory, "ca", "device-ca.pem");
     public string CaKeyFile => Path.Combine(DataDirectory, "ca", "device-ca.key.pem");
     public string JournalFile => Path.Combine(DataDirectory, "journal.db");
-    public string DevicesDirectory => Path.Combine(DataDirectory, "devices");
 
     public string KeyFile(string role) => Path.Combine(KeysDirectory, role + ".pem");
 
@@ -40,7 +39,6 @@ public sealed partial class FactoryFiles(string dataDirectory)
             throw new FactoryFilesException($"{DataDirectory} already holds a factory ({SettingsFile} exists); choose an empty data directory");
         Directory.CreateDirectory(KeysDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(CaKeyFile)!);
-        Directory.CreateDirectory(DevicesDirectory);
 
         var (repository, keys) = TufRepository.Create();
         foreach (var (role, pairs) in keys)

@@ -3,6 +3,10 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.Hosting;
+using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.Tuf.Repository;
 
@@ -17,13 +21,18 @@ public sealed record RegistrationResponse(string Name, string Certificate, strin
 /// <summary>Every gateway error, as JSON.</summary>
 public sealed record GatewayError(string Error, string Message);
 
-/// <summary>What the gateway needs besides the cache: the CA, the registration token, registered devices and its public URL.</summary>
-public sealed record GatewayContext(DeviceCa Ca, string RegistrationToken, byte[] TrustedRoot, DeviceDirectory Devices, MetadataCache Cache, string GatewayUrl);
+/// <summary>What the gateway needs: the CA, the registration token, the device twins (through sharding), the metadata cache and its public URL.</summary>
+public sealed record GatewayContext(DeviceCa Ca, string RegistrationToken, byte[] TrustedRoot, IRequiredActor<DeviceTwinActor> DeviceTwins, MetadataCache Cache, string GatewayUrl)
+{
+    /// <summary>Registrations already fetched from twins; registrations never change in this version, so entries stay valid.</summary>
+    public ConcurrentDictionary<string, DeviceRegistration> Registrations { get; } = new(StringComparer.Ordinal);
+}
 
 public static partial class GatewayEndpoints
 {
     public const int MaxRequestBytes = 64 * 1024;
     private const string DeviceItem = "fleet.device";
+    private static readonly TimeSpan TwinTimeout = TimeSpan.FromSeconds(10);
 
     public static void Map(WebApplication app, GatewayContext gateway)
     {
@@ -41,11 +50,11 @@ public static partial class GatewayEndpoints
         });
 
         app.MapPost("/devices", (HttpContext context) => RegisterAsync(context, gateway));
-        app.MapGet("/repo/{**path}", (HttpContext context, string path) => ServeRepository(context, gateway.Cache, (DeviceRecord)context.Items[DeviceItem]!, path));
+        app.MapGet("/repo/{**path}", (HttpContext context, string path) => ServeRepository(context, gateway.Cache, (DeviceRegistration)context.Items[DeviceItem]!, path));
     }
 
     /// <summary>The device behind the client certificate, or null after writing 401/403.</summary>
-    private static async Task<DeviceRecord?> AuthenticateAsync(HttpContext context, GatewayContext gateway)
+    private static async Task<DeviceRegistration?> AuthenticateAsync(HttpContext context, GatewayContext gateway)
     {
         var certificate = await context.Connection.GetClientCertificateAsync(context.RequestAborted);
         if (certificate is null)
@@ -59,13 +68,22 @@ public static partial class GatewayEndpoints
             return null;
         }
         var name = certificate.SubjectName.GetCommonName() ?? "";
-        var device = DeviceNamePattern().IsMatch(name) ? await gateway.Devices.FindAsync(name, context.RequestAborted) : null;
+        var device = DeviceNamePattern().IsMatch(name) ? await RegistrationOfAsync(gateway, name) : null;
         if (device is null || device.CertificateSha256 != Fingerprint(certificate))
         {
             await ErrorAsync(context, StatusCodes.Status403Forbidden, "device-unknown", $"no registered device \"{name}\" holds this certificate");
             return null;
         }
         return device;
+    }
+
+    private static async Task<DeviceRegistration?> RegistrationOfAsync(GatewayContext gateway, string name)
+    {
+        if (gateway.Registrations.TryGetValue(name, out var cached)) return cached;
+        var twins = await gateway.DeviceTwins.GetAsync();
+        var view = await twins.Ask<DeviceView>(new GetDevice(name), TwinTimeout);
+        if (view.Registration is { } registration) gateway.Registrations[name] = registration;
+        return view.Registration;
     }
 
     private static async Task RegisterAsync(HttpContext context, GatewayContext gateway)
@@ -109,20 +127,21 @@ public static partial class GatewayEndpoints
         }
         using (certificate)
         {
-            var record = new DeviceRecord(request.Name!, hardwareId, tag, Fingerprint(certificate), DateTimeOffset.UtcNow);
-            if (!await gateway.Devices.TryAddAsync(record, context.RequestAborted))
+            var twins = await gateway.DeviceTwins.GetAsync(context.RequestAborted);
+            var answer = await twins.Ask(new RegisterDevice(request.Name!, hardwareId, tag, Fingerprint(certificate)), TwinTimeout);
+            if (answer is DeviceRegistrationRefused refused)
             {
-                await ErrorAsync(context, StatusCodes.Status409Conflict, "device-exists", $"a device named \"{request.Name}\" is already registered");
+                await ErrorAsync(context, StatusCodes.Status409Conflict, "device-exists", refused.Reason);
                 return;
             }
             context.Response.StatusCode = StatusCodes.Status201Created;
-            await context.Response.WriteAsJsonAsync(new RegistrationResponse(record.Name, certificate.ExportCertificatePem() + "\n",
+            await context.Response.WriteAsJsonAsync(new RegistrationResponse(request.Name!, certificate.ExportCertificatePem() + "\n",
                 gateway.Ca.CertificatePem, Encoding.UTF8.GetString(gateway.TrustedRoot), gateway.GatewayUrl), context.RequestAborted);
         }
     }
 
     /// <summary>The standard TUF HTTP layout of the device's view, from the cache, with ETags.</summary>
-    private static IResult ServeRepository(HttpContext context, MetadataCache cache, DeviceRecord device, string path)
+    private static IResult ServeRepository(HttpContext context, MetadataCache cache, DeviceRegistration device, string path)
     {
         var rootMatch = RootFilePattern().Match(path);
         var file = rootMatch.Success
