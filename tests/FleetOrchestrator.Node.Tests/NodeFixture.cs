@@ -27,7 +27,7 @@ public sealed class RunningNode : IAsyncDisposable
     }
 
     public TempDirectory Data { get; }
-    public WebApplication App { get; }
+    public WebApplication App { get; private set; }
     public Uri GatewayUrl { get; }
     public X509Certificate2 Ca { get; }
     public string Token { get; }
@@ -39,10 +39,24 @@ public sealed class RunningNode : IAsyncDisposable
         var dataPath = directory.Path;
         var token = await Init.RunAsync(["--factory", "acme", "--data", dataPath, "--registry", registry, "--plain-http", "--mirror", $"docker.io={registry}"]);
         var port = FreePort();
-        var app = await NodeHost.BuildAsync(["--data", dataPath, "--gateway-port", port.ToString(), "--remoting-port", "0"]);
-        await app.StartAsync();
+        var app = await StartAppAsync(dataPath, port);
         var ca = X509CertificateLoader.LoadCertificateFromFile(new FactoryFiles(dataPath).CaCertificateFile);
         return new RunningNode(directory, app, port, ca, token);
+    }
+
+    /// <summary>Stops the node and runs a new one on the same data directory and gateway port.</summary>
+    public async Task RestartAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        App = await StartAppAsync(Data.Path, GatewayUrl.Port);
+    }
+
+    private static async Task<WebApplication> StartAppAsync(string dataPath, int port)
+    {
+        var app = await NodeHost.BuildAsync(["--data", dataPath, "--gateway-port", port.ToString(), "--remoting-port", "0"]);
+        await app.StartAsync();
+        return app;
     }
 
     public async Task<IActorRef> TargetRegistryAsync() => await App.Services.GetRequiredService<ActorRegistry>().GetAsync<TargetRegistryActor>();
