@@ -46,6 +46,7 @@ public static class ControlPlaneHosting
             .WithClustering(new ClusterOptions { Roles = settings.Roles.ToArray(), SeedNodes = settings.Seeds.ToArray() })
             .WithFleetSerializer(ControlPlaneMessages.Table)
             .WithFleetPersistence(settings.Persistence)
+            // No role: the mediator runs on every node, so every gateway receives the metadata topic.
             .WithDistributedPubSub(role: null!);
         if (settings.Roles.Contains(TargetsHosting.Role)) builder.WithTargetRegistry(settings.TargetRegistry);
         else builder.WithTargetRegistryProxy();
