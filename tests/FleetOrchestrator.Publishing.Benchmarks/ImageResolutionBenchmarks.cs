@@ -28,7 +28,7 @@ public class ImageResolutionBenchmarks
     private OciRegistryClient _client = null!;
     private List<(string App, PinRequest Request)> _fifty = null!;
 
-    [Params(0, 20)]
+    [Params(0, 20, 50)]
     public int RoundTripMs { get; set; }
 
     [GlobalSetup]
