@@ -29,7 +29,12 @@ public static class CanonicalJson
         // Canonical output is never longer than the received text except for \u-escaped names, so this rarely grows.
         var buffer = new ArrayBufferWriter<byte>(Math.Max(256, JsonMarshal.GetRawUtf8Value(element).Length));
         WriteElement(buffer, element, escapeControlCharacters: false);
-        return buffer.WrittenSpan.ToArray();
+        // Received metadata is usually canonical already, so the output fills the presized buffer exactly:
+        // hand that array out instead of copying megabytes of a large targets file once more.
+        return MemoryMarshal.TryGetArray(buffer.WrittenMemory, out var written)
+               && written.Offset == 0 && written.Count == written.Array!.Length
+            ? written.Array
+            : buffer.WrittenSpan.ToArray();
     }
 
     public static void Write(Stream output, JsonNode? node) => output.Write(Serialize(node));

@@ -40,13 +40,19 @@ public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
     /// Parses metadata strictly (canonical-JSON input rules, <c>_type</c> of <typeparamref name="T"/>,
     /// duplicate signature keyids rejected). <paramref name="role"/> names the role in errors (defaults to the type name).
     /// </summary>
-    public static SignedMetadata<T> Parse(ReadOnlySpan<byte> raw, string? role = null)
+    public static SignedMetadata<T> Parse(ReadOnlySpan<byte> raw, string? role = null) => Parse(raw.ToArray(), role);
+
+    /// <summary>
+    /// As <see cref="Parse(ReadOnlySpan{byte}, string?)"/> without copying: <paramref name="raw"/> becomes
+    /// <see cref="Raw"/> and the parse buffer, so the caller must not modify it afterwards (a fetched body never is).
+    /// </summary>
+    public static SignedMetadata<T> Parse(byte[] raw, string? role = null)
     {
         role ??= T.TypeName;
         try
         {
-            // One copy serves as Raw and as the parsed document's text.
-            var copy = raw.ToArray();
+            // One array serves as Raw and as the parsed document's text.
+            var copy = raw;
             var root = CanonicalJson.ParseDocument(copy).RootElement;
             CanonicalJson.CheckStrict(root, "$", skipMember: "signed");
             var fields = new JsonFields(root, role, "$");
