@@ -31,6 +31,16 @@ public sealed class ComposeService(string name, YamlMappingNode node)
         if (Lookup(node, BuildKey) is not null) node.Children[BuildKey] = new YamlScalarNode("null") { Style = ScalarStyle.Plain };
     }
 
+    /// <summary>A label's value as the file writes it (mapping or <c>key=value</c> list form); null when absent.</summary>
+    public string? LabelValue(string key) =>
+        (node.Children.TryGetValue(LabelsKey, out var labels) ? labels : null) switch
+        {
+            YamlSequenceNode list => list.Children.OfType<YamlScalarNode>().Select(s => (s.Value ?? "").Split('=', 2))
+                .Where(kv => kv[0] == key).Select(kv => kv.Length == 2 ? kv[1] : "").FirstOrDefault(),
+            YamlMappingNode map => map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? (value as YamlScalarNode)?.Value : null,
+            _ => null,
+        };
+
     /// <summary>Adds or replaces a label, in the list or mapping form the file already uses.</summary>
     public void SetLabel(string key, string value)
     {

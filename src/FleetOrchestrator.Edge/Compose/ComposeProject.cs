@@ -98,7 +98,9 @@ public sealed class ComposeProject
         var services = new List<ServiceStatus>();
         foreach (var service in compose.Services)
         {
-            var expectedHash = ImagePinning.ConfigHash(service);
+            // The label the publisher wrote is what containers carry; a file not published by us has none,
+            // and then the hash the publisher would have written stands in.
+            var expectedHash = service.LabelValue(ComposeService.ConfigHashLabel) ?? ImagePinning.ConfigHash(service);
             var ofService = containers.Where(c => Label(c.Labels, ServiceLabel) == service.Name).ToList();
             var container = ofService.FirstOrDefault(c => Label(c.Labels, ComposeService.ConfigHashLabel) == expectedHash);
             if (container is null)
