@@ -26,5 +26,16 @@ public static class ControlPlaneMessages
         .Add<DeviceSeen>("devices.device-seen")
         .Add<GetDevice>("devices.get-device")
         .Add<DeviceView>("devices.device-view")
-        .Add<DeviceWasRegistered>("devices.device-was-registered");
+        .Add<DeviceWasRegistered>("devices.device-was-registered")
+        .Add<RecordDeviceEvents>("devices.record-device-events")
+        .Add<DeviceEventsRecorded>("devices.device-events-recorded")
+        .Add<RecordAppsStates>("devices.record-apps-states")
+        .Add<RecordSystemInfo>("devices.record-system-info")
+        .Add<DeviceReportRecorded>("devices.device-report-recorded")
+        .Add<DeviceReportRefused>("devices.device-report-refused")
+        .Add<DeviceEventsWereRecorded>("devices.device-events-were-recorded")
+        .Add<DeviceAppsStatesChanged>("devices.device-apps-states-changed")
+        .Add<DeviceSystemInfoChanged>("devices.device-system-info-changed")
+        .Add<DeviceWasSeen>("devices.device-was-seen")
+        .Add<DeviceTwinSnapshot>("devices.snapshot");
 }

@@ -48,10 +48,15 @@ public static class NodeHost
             tunables.GetInt("fleet.targets.snapshot-every", 20));
         var publisher = new PublisherSettings(factory.Factory, factory.Registry, factory.PlainHttp,
             factory.Mirrors ?? new Dictionary<string, string>(), tunables.GetTimeSpan("fleet.publishing.record-timeout", TimeSpan.FromSeconds(30)));
+        var lastSeenResolution = tunables.GetTimeSpan("fleet.devices.last-seen-resolution", TimeSpan.FromMinutes(15));
+        var twins = new DeviceTwinSettings(tunables.GetInt("fleet.devices.shards", 100),
+            tunables.GetTimeSpan("akka.cluster.sharding.passivate-idle-entity-after", TimeSpan.FromMinutes(2)),
+            SnapshotEvery: tunables.GetInt("fleet.devices.snapshot-every", 50), SeenResolution: lastSeenResolution);
+        var limits = new GatewayLimits(tunables.GetDouble("fleet.gateway.device-requests-per-second", 5),
+            tunables.GetInt("fleet.gateway.device-request-burst", 60), lastSeenResolution);
         var settings = new ControlPlaneSettings(options.Hostname, options.RemotingPort, options.Seeds,
             options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, registry, publisher,
-            new DeviceTwinSettings(tunables.GetInt("fleet.devices.shards", 100), tunables.GetTimeSpan("akka.cluster.sharding.passivate-idle-entity-after", TimeSpan.FromMinutes(2))),
-            hocon);
+            twins, hocon);
 
         var cache = new MetadataCache();
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, (akka, _) => akka
@@ -59,10 +64,12 @@ public static class NodeHost
             .WithActors((system, actors) =>
                 system.ActorOf(Props.Create(() => new MetadataCacheActor(cache, actors.Get<TargetRegistryActor>())), "gateway-metadata")));
 
+        builder.Services.AddDeviceRateLimit(limits);
         var gatewayCertificate = ca.IssueGatewayCertificate([options.Hostname, .. options.GatewayHostNames]);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Limits.MaxRequestBodySize = GatewayEndpoints.MaxRequestBytes;
+            // The largest per-endpoint limit; each endpoint sets its own (RequestSizeLimit metadata).
+            kestrel.Limits.MaxRequestBodySize = GatewayEndpoints.MaxEventsBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
             kestrel.Listen(IPAddress.Parse(options.Hostname), options.GatewayPort, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
             {
@@ -82,7 +89,7 @@ public static class NodeHost
         var gatewayUrl = $"https://{options.Hostname}:{options.GatewayPort}";
         // Resolved on first use: the actor system starts with the host, after this method returns.
         var deviceTwins = app.Services.GetRequiredService<IRequiredActor<DeviceTwinActor>>();
-        GatewayEndpoints.Map(app, new GatewayContext(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, cache, gatewayUrl));
+        GatewayEndpoints.Map(app, new GatewayContext(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, cache, gatewayUrl, limits));
         return app;
     }
 

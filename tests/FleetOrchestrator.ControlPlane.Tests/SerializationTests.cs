@@ -4,6 +4,7 @@ using Akka.Actor;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.Protocol.Serialization;
 using FleetOrchestrator.Tuf.Repository;
 
@@ -39,9 +40,26 @@ public sealed class SerializationTests : IDisposable
         yield return [new DeviceRegistrationRefused("device-1", "already registered")];
         yield return [new DeviceSeen("device-1", registration.RegisteredAt)];
         yield return [new GetDevice("device-1")];
-        yield return [new DeviceView("device-1", registration, registration.RegisteredAt.AddHours(1))];
-        yield return [new DeviceView("device-2", null, null)];
+        var events = Devices.DeviceReports.SuccessfulUpdate("acme-2", "e");
+        var apps = Devices.DeviceReports.Apps("acme-2", ("web", AppStates.Healthy));
+        var twin = DeviceTwinState.Empty("device-1").Apply(new DeviceWasRegistered("device-1", registration with { Group = "lab", Apps = ["web"] }))
+            .Apply(new DeviceEventsWereRecorded("device-1", events, registration.RegisteredAt.AddHours(1), DeviceStatuses.Installed, "acme-2"))
+            .Apply(new DeviceAppsStatesChanged("device-1", apps, registration.RegisteredAt.AddHours(1), AppHealth.Healthy, "acme-2"))
+            .Apply(new DeviceSystemInfoChanged("device-1", Devices.DeviceReports.Info(), registration.RegisteredAt.AddHours(2)));
+        yield return [new DeviceView("device-1", twin)];
+        yield return [new DeviceView("device-2", DeviceTwinState.Empty("device-2"))];
         yield return [new DeviceWasRegistered("device-1", registration)];
+        yield return [new RecordDeviceEvents("device-1", events, registration.RegisteredAt)];
+        yield return [new DeviceEventsRecorded("device-1", 3, 2)];
+        yield return [new RecordAppsStates("device-1", apps, registration.RegisteredAt)];
+        yield return [new RecordSystemInfo("device-1", Devices.DeviceReports.Info(), registration.RegisteredAt)];
+        yield return [new DeviceReportRecorded("device-1", true)];
+        yield return [new DeviceReportRefused("device-1", "device \"device-1\" is not registered")];
+        yield return [new DeviceEventsWereRecorded("device-1", events, registration.RegisteredAt, DeviceStatuses.Installed, "acme-2")];
+        yield return [new DeviceAppsStatesChanged("device-1", apps, registration.RegisteredAt, AppHealth.Healthy, "acme-2")];
+        yield return [new DeviceSystemInfoChanged("device-1", Devices.DeviceReports.Info(), registration.RegisteredAt)];
+        yield return [new DeviceWasSeen("device-1", registration.RegisteredAt)];
+        yield return [new DeviceTwinSnapshot(twin)];
         // Last: Snapshot_comes_back_as_a_loadable_repository reads it.
         yield return [new TargetRegistrySnapshot(state)];
     }

@@ -7,6 +7,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Hosting;
+using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.Node.Gateway;
@@ -17,8 +18,11 @@ namespace FleetOrchestrator.Node.Tests;
 /// <summary>An initialised factory and a running embedded node (free loopback ports) with its real HTTPS gateway.</summary>
 public sealed class RunningNode : IAsyncDisposable
 {
-    private RunningNode(TempDirectory data, WebApplication app, int gatewayPort, X509Certificate2 ca, string token)
+    private readonly string? _hoconDirectory;
+
+    private RunningNode(TempDirectory data, WebApplication app, int gatewayPort, X509Certificate2 ca, string token, string? hoconDirectory)
     {
+        _hoconDirectory = hoconDirectory;
         Data = data;
         App = app;
         GatewayUrl = new Uri($"https://127.0.0.1:{gatewayPort}/");
@@ -32,16 +36,28 @@ public sealed class RunningNode : IAsyncDisposable
     public X509Certificate2 Ca { get; }
     public string Token { get; }
 
-    /// <summary>A new factory "acme" using <paramref name="registry"/> (plain HTTP, also the docker.io mirror) and a node running it.</summary>
-    public static async Task<RunningNode> StartAsync(string registry = "127.0.0.1:5000")
+    /// <summary>
+    /// A new factory "acme" using <paramref name="registry"/> (plain HTTP, also the docker.io mirror) and a node running it;
+    /// <paramref name="hocon"/> overrides the shipped tunables.
+    /// </summary>
+    public static async Task<RunningNode> StartAsync(string registry = "127.0.0.1:5000", string? hocon = null)
     {
         var directory = new TempDirectory();
         var dataPath = directory.Path;
         var token = await Init.RunAsync(["--factory", "acme", "--data", dataPath, "--registry", registry, "--plain-http", "--mirror", $"docker.io={registry}"]);
+        string? hoconDirectory = null;
+        if (hocon is not null)
+        {
+            hoconDirectory = directory.Combine("hocon");
+            Directory.CreateDirectory(hoconDirectory);
+            foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "hocon"), "*.conf"))
+                File.Copy(file, Path.Combine(hoconDirectory, Path.GetFileName(file)));
+            await File.WriteAllTextAsync(Path.Combine(hoconDirectory, "zz-test.conf"), hocon);
+        }
         var port = FreePort();
-        var app = await StartAppAsync(dataPath, port);
+        var app = await StartAppAsync(dataPath, port, hoconDirectory);
         var ca = X509CertificateLoader.LoadCertificateFromFile(new FactoryFiles(dataPath).CaCertificateFile);
-        return new RunningNode(directory, app, port, ca, token);
+        return new RunningNode(directory, app, port, ca, token, hoconDirectory);
     }
 
     /// <summary>Stops the node and runs a new one on the same data directory and gateway port.</summary>
@@ -49,17 +65,22 @@ public sealed class RunningNode : IAsyncDisposable
     {
         await App.StopAsync();
         await App.DisposeAsync();
-        App = await StartAppAsync(Data.Path, GatewayUrl.Port);
+        App = await StartAppAsync(Data.Path, GatewayUrl.Port, _hoconDirectory);
     }
 
-    private static async Task<WebApplication> StartAppAsync(string dataPath, int port)
+    private static async Task<WebApplication> StartAppAsync(string dataPath, int port, string? hoconDirectory)
     {
-        var app = await NodeHost.BuildAsync(["--data", dataPath, "--gateway-port", port.ToString(), "--remoting-port", "0"]);
+        string[] hocon = hoconDirectory is null ? [] : ["--hocon", hoconDirectory];
+        var app = await NodeHost.BuildAsync(["--data", dataPath, "--gateway-port", port.ToString(), "--remoting-port", "0", .. hocon]);
         await app.StartAsync();
         return app;
     }
 
     public async Task<IActorRef> TargetRegistryAsync() => await App.Services.GetRequiredService<ActorRegistry>().GetAsync<TargetRegistryActor>();
+
+    /// <summary>The twin state of a device, asked through the shard region.</summary>
+    public async Task<DeviceTwinState> TwinAsync(string device) =>
+        (await (await App.Services.GetRequiredService<ActorRegistry>().GetAsync<DeviceTwinActor>()).Ask<DeviceView>(new GetDevice(device), TimeSpan.FromSeconds(20))).State;
 
     /// <summary>An HTTPS client trusting only this factory's CA for the server, optionally presenting a client certificate.</summary>
     public HttpClient Client(X509Certificate2? clientCertificate = null)

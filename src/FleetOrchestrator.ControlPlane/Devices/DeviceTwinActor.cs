@@ -1,42 +1,114 @@
 using Akka.Actor;
+using Akka.Event;
 using Akka.Persistence;
+using FleetOrchestrator.ControlPlane.Hosting;
 
 namespace FleetOrchestrator.ControlPlane.Devices;
 
 /// <summary>
-/// One device's twin under Cluster Sharding: persistent registration, last seen in memory. Sharding
-/// passivates it when idle; it recovers from the journal on its next message.
+/// One device's twin under Cluster Sharding: registration, update history, app states and system info,
+/// persisted only when they change, snapshotted every few events. Sharding passivates it when idle; it
+/// recovers from its snapshot and journal on its next message. An untyped actor: with 100,000 twins a
+/// node, per-instance handler tables (ReceivePersistentActor) would cost more than the state itself.
 /// </summary>
-public sealed class DeviceTwinActor : ReceivePersistentActor
+public sealed class DeviceTwinActor : UntypedPersistentActor
 {
+    private readonly DeviceTwinSettings _settings;
+    private readonly TimeProvider _time;
     private DeviceTwinState _state;
 
-    public DeviceTwinActor(string deviceId, TimeProvider time)
+    public DeviceTwinActor(string deviceId, DeviceTwinSettings settings)
     {
+        _settings = settings;
+        _time = settings.Time ?? TimeProvider.System;
         _state = DeviceTwinState.Empty(deviceId);
         PersistenceId = $"device-{deviceId}";
-
-        Recover<DeviceWasRegistered>(e => _state = _state.Apply(e));
-
-        Command<RegisterDevice>(command =>
-        {
-            var (registered, refusal) = _state.Decide(command, time.GetUtcNow());
-            if (registered is null)
-            {
-                Sender.Tell(new DeviceRegistrationRefused(command.DeviceId, refusal!));
-                return;
-            }
-            Persist(registered, e =>
-            {
-                _state = _state.Apply(e);
-                Sender.Tell(new DeviceRegistered(e.DeviceId));
-            });
-        });
-        Command<DeviceSeen>(seen => _state = _state.Seen(seen.At));
-        Command<GetDevice>(_ => Sender.Tell(_state.View()));
     }
 
     public override string PersistenceId { get; }
 
-    public static Props PropsFor(string deviceId, TimeProvider time) => Props.Create(() => new DeviceTwinActor(deviceId, time));
+    public static Props PropsFor(string deviceId, DeviceTwinSettings settings) => Props.Create(() => new DeviceTwinActor(deviceId, settings));
+
+    protected override void OnRecover(object message)
+    {
+        switch (message)
+        {
+            case SnapshotOffer { Snapshot: DeviceTwinSnapshot snapshot }: _state = snapshot.State; break;
+            case IDeviceTwinEvent e: _state = _state.Apply(e); break;
+        }
+    }
+
+    protected override void OnCommand(object message)
+    {
+        switch (message)
+        {
+            case DeviceSeen seen:
+                (_state, var wasSeen) = _state.Seen(seen.At, _settings.LastSeenResolution);
+                if (wasSeen is not null) PersistAndApply(wasSeen, () => { });
+                break;
+            case RecordDeviceEvents command:
+            {
+                var (recorded, duplicates, refusal) = _state.Decide(command);
+                Reply(recorded, refusal, command.DeviceId, () => new DeviceEventsRecorded(command.DeviceId, recorded?.Events.Count ?? 0, duplicates));
+                break;
+            }
+            case RecordAppsStates command:
+            {
+                var (changed, refusal) = _state.Decide(command);
+                Reply(changed, refusal, command.DeviceId, () => new DeviceReportRecorded(command.DeviceId, changed is not null));
+                break;
+            }
+            case RecordSystemInfo command:
+            {
+                var (changed, refusal) = _state.Decide(command);
+                Reply(changed, refusal, command.DeviceId, () => new DeviceReportRecorded(command.DeviceId, changed is not null));
+                break;
+            }
+            case RegisterDevice command:
+            {
+                var (registered, refusal) = _state.Decide(command, _time.GetUtcNow());
+                if (registered is null) Sender.Tell(new DeviceRegistrationRefused(command.DeviceId, refusal!));
+                else
+                {
+                    var replyTo = Sender;
+                    PersistAndApply(registered, () => replyTo.Tell(new DeviceRegistered(command.DeviceId)));
+                }
+                break;
+            }
+            case GetDevice:
+                Sender.Tell(new DeviceView(_state.DeviceId, _state));
+                break;
+            case SaveSnapshotSuccess saved:
+                DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+                break;
+            case SaveSnapshotFailure failed:
+                Log.Warning(failed.Cause, "saving the snapshot of twin {0} failed; recovery replays more events", _state.DeviceId);
+                break;
+            case DeleteSnapshotsSuccess:
+                break;
+            case DeleteSnapshotsFailure failed:
+                Log.Warning(failed.Cause, "deleting old snapshots of twin {0} failed", _state.DeviceId);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>Refuses, answers at once when nothing changes, or persists the event and then answers.</summary>
+    private void Reply(IDeviceTwinEvent? e, string? refusal, string deviceId, Func<object> answer)
+    {
+        var replyTo = Sender;
+        if (refusal is not null) replyTo.Tell(new DeviceReportRefused(deviceId, refusal));
+        else if (e is null) replyTo.Tell(answer());
+        else PersistAndApply(e, () => replyTo.Tell(answer()));
+    }
+
+    private void PersistAndApply(IDeviceTwinEvent e, Action done) =>
+        Persist(e, persisted =>
+        {
+            _state = _state.Apply(persisted);
+            if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(new DeviceTwinSnapshot(_state));
+            done();
+        });
 }

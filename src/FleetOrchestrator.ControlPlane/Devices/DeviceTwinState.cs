@@ -1,9 +1,106 @@
+using FleetOrchestrator.Protocol.DeviceApi;
+using FleetOrchestrator.Tuf.Repository;
+
 namespace FleetOrchestrator.ControlPlane.Devices;
 
-/// <summary>One device's twin state and the decisions on it, without actors.</summary>
-public sealed record DeviceTwinState(string DeviceId, DeviceRegistration? Registration, DateTimeOffset? LastSeen)
+/// <summary>One update attempt of a device, folded from its events (REFERENCE event types) by correlation id.</summary>
+/// <param name="LastEventType">The furthest event type reached, in the order a successful update sends them.</param>
+/// <param name="Success">Of the furthest Completed event, when there is one.</param>
+/// <param name="EventIds">Ids of the events folded in: a resent event is recognised and ignored.</param>
+public sealed record InstallAttempt(
+    string CorrelationId,
+    string TargetName,
+    string Version,
+    string LastEventType,
+    bool? Success,
+    string? Details,
+    DateTimeOffset StartedAt,
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<string> EventIds);
+
+/// <summary>The status column of the fleet table, derived from the latest update attempt.</summary>
+public static class DeviceStatuses
 {
-    public static DeviceTwinState Empty(string deviceId) => new(deviceId, null, null);
+    public const string Registered = "registered";
+    public const string Updating = "updating";
+    public const string Installed = "installed";
+    public const string DownloadFailed = "download-failed";
+    public const string InstallFailed = "install-failed";
+
+    public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal) { Registered, Updating, Installed, DownloadFailed, InstallFailed };
+}
+
+/// <summary>The app health column of the fleet table, derived from the last app states.</summary>
+public static class AppHealth
+{
+    public const string Unknown = "unknown";
+    public const string None = "none";
+    public const string Healthy = "healthy";
+    public const string Starting = "starting";
+    public const string Unhealthy = "unhealthy";
+
+    public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal) { Unknown, None, Healthy, Starting, Unhealthy };
+
+    /// <summary>Worst state wins: any unhealthy or stopped app makes the device unhealthy.</summary>
+    public static string Of(AppsStatesReport report) =>
+        report.Apps.Count == 0 ? None
+        : report.Apps.Values.Any(a => a.State is AppStates.Unhealthy or AppStates.Stopped) ? Unhealthy
+        : report.Apps.Values.Any(a => a.State == AppStates.Starting) ? Starting
+        : Healthy;
+}
+
+/// <summary>
+/// One device's twin state and the decisions on it, without actors. Decisions return the event to persist
+/// (or none when nothing changes); <see cref="Apply"/> folds a persisted event in, in recovery as in live use.
+/// </summary>
+/// <param name="Installs">The most recent update attempts, oldest first, at most <see cref="MaxInstallHistory"/> (the journal keeps all).</param>
+/// <param name="LastSeen">Latest contact; in memory between persisted events.</param>
+/// <param name="SeenPersistedAt">Latest contact that was persisted (by any event).</param>
+public sealed record DeviceTwinState(
+    string DeviceId,
+    DeviceRegistration? Registration,
+    string? CurrentTarget,
+    IReadOnlyList<InstallAttempt> Installs,
+    AppsStatesReport? Apps,
+    SystemInfoReport? SystemInfo,
+    DateTimeOffset? LastSeen,
+    DateTimeOffset? SeenPersistedAt)
+{
+    public const int MaxInstallHistory = 20;
+
+    private static readonly IReadOnlyDictionary<string, int> EventRank = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        [DeviceEventTypes.DownloadStarted] = 0,
+        [DeviceEventTypes.DownloadCompleted] = 1,
+        [DeviceEventTypes.InstallationStarted] = 2,
+        [DeviceEventTypes.InstallationApplied] = 3,
+        [DeviceEventTypes.InstallationCompleted] = 4,
+    };
+
+    public static DeviceTwinState Empty(string deviceId) => new(deviceId, null, null, [], null, null, null, null);
+
+    /// <summary>
+    /// The repository view the gateway serves this device: the production view of its tag. Hook for waves
+    /// (issue 4): a device picked into a wave will see that wave's view here.
+    /// </summary>
+    public string? ServedView() => Registration is null ? null : TufRepository.ProductionView;
+
+    public string Status()
+    {
+        if (Installs.Count == 0) return CurrentTarget is null ? DeviceStatuses.Registered : DeviceStatuses.Installed;
+        var latest = Installs[^1];
+        return (latest.LastEventType, latest.Success) switch
+        {
+            (DeviceEventTypes.InstallationCompleted, true) => DeviceStatuses.Installed,
+            (DeviceEventTypes.InstallationCompleted, _) => DeviceStatuses.InstallFailed,
+            (DeviceEventTypes.DownloadCompleted, false) => DeviceStatuses.DownloadFailed,
+            _ => DeviceStatuses.Updating,
+        };
+    }
+
+    public string AppHealthNow() => Apps is null ? AppHealth.Unknown : AppHealth.Of(Apps);
+
+    // ---- decisions ---------------------------------------------------------------------------------
 
     /// <summary>The event registering the device, or the reason it is refused.</summary>
     public (DeviceWasRegistered? Event, string? Refusal) Decide(RegisterDevice command, DateTimeOffset now)
@@ -12,13 +109,115 @@ public sealed record DeviceTwinState(string DeviceId, DeviceRegistration? Regist
             return (null, $"command for device \"{command.DeviceId}\" reached the twin of \"{DeviceId}\"");
         if (Registration is { } existing)
             return (null, $"a device named \"{DeviceId}\" is already registered (since {existing.RegisteredAt:u})");
-        return (new DeviceWasRegistered(DeviceId, new DeviceRegistration(command.HardwareId, command.Tag, command.CertificateSha256, now)), null);
+        return (new DeviceWasRegistered(DeviceId, new DeviceRegistration(command.HardwareId, command.Tag, command.CertificateSha256, now, command.Group, command.Apps)), null);
     }
 
-    public DeviceTwinState Apply(DeviceWasRegistered registered) => this with { Registration = registered.Registration };
+    /// <summary>The events not recorded before (ids already folded in, or repeated in the batch, are duplicates), or null when all are duplicates.</summary>
+    public (DeviceEventsWereRecorded? Event, int Duplicates, string? Refusal) Decide(RecordDeviceEvents command)
+    {
+        if (ReportRefusal(command.DeviceId) is { } refusal) return (null, 0, refusal);
+        if (command.Events.FirstOrDefault(e => !EventRank.ContainsKey(e.EventType.Id)) is { } unknown)
+            return (null, 0, $"event {unknown.Id} has the unknown type \"{unknown.EventType.Id}\"");
+        var known = Installs.SelectMany(i => i.EventIds).ToHashSet(StringComparer.Ordinal);
+        var fresh = command.Events.Where(e => known.Add(e.Id)).ToList();
+        var duplicates = command.Events.Count - fresh.Count;
+        if (fresh.Count == 0) return (null, duplicates, null);
+        var after = Fold(fresh);
+        return (new DeviceEventsWereRecorded(DeviceId, fresh, command.ReceivedAt, after.Status(), after.CurrentTarget), duplicates, null);
+    }
 
-    /// <summary>Last seen only moves forward (reports can arrive out of order).</summary>
-    public DeviceTwinState Seen(DateTimeOffset at) => LastSeen is { } last && last >= at ? this : this with { LastSeen = at };
+    /// <summary>The new app states, or null when they equal the last ones (the device time aside).</summary>
+    public (DeviceAppsStatesChanged? Event, string? Refusal) Decide(RecordAppsStates command)
+    {
+        if (ReportRefusal(command.DeviceId) is { } refusal) return (null, refusal);
+        if (Apps is { } last && SameApps(last, command.Report)) return (null, null);
+        return (new DeviceAppsStatesChanged(DeviceId, command.Report, command.ReceivedAt, AppHealth.Of(command.Report), command.Report.TargetName ?? CurrentTarget), null);
+    }
 
-    public DeviceView View() => new(DeviceId, Registration, LastSeen);
+    public (DeviceSystemInfoChanged? Event, string? Refusal) Decide(RecordSystemInfo command)
+    {
+        if (ReportRefusal(command.DeviceId) is { } refusal) return (null, refusal);
+        return SystemInfo == command.Info ? (null, null) : (new DeviceSystemInfoChanged(DeviceId, command.Info, command.ReceivedAt), null);
+    }
+
+    /// <summary>
+    /// A check-in: last seen moves forward in memory (reports can arrive out of order), and is persisted only
+    /// when it moved by at least <paramref name="resolution"/> since the last persisted contact.
+    /// </summary>
+    public (DeviceTwinState State, DeviceWasSeen? Event) Seen(DateTimeOffset at, TimeSpan resolution)
+    {
+        if (Registration is null) return (this, null);
+        var state = LastSeen is { } last && last >= at ? this : this with { LastSeen = at };
+        var persist = SeenPersistedAt is not { } persisted || at - persisted >= resolution;
+        return (state, persist ? new DeviceWasSeen(DeviceId, at) : null);
+    }
+
+    // ---- applying persisted events -------------------------------------------------------------------
+
+    public DeviceTwinState Apply(IDeviceTwinEvent e)
+    {
+        var state = e switch
+        {
+            DeviceWasRegistered registered => this with { Registration = registered.Registration },
+            DeviceEventsWereRecorded recorded => Fold(recorded.Events),
+            DeviceAppsStatesChanged apps => this with { Apps = apps.Report, CurrentTarget = apps.CurrentTarget },
+            DeviceSystemInfoChanged info => this with { SystemInfo = info.Info },
+            DeviceWasSeen => this,
+            _ => throw new ArgumentException($"a device twin has no use for {e.GetType().Name}", nameof(e)),
+        };
+        return state with
+        {
+            LastSeen = Later(state.LastSeen, e.At),
+            SeenPersistedAt = Later(state.SeenPersistedAt, e.At),
+        };
+    }
+
+    private string? ReportRefusal(string deviceId) =>
+        deviceId != DeviceId ? $"report for device \"{deviceId}\" reached the twin of \"{DeviceId}\""
+        : Registration is null ? $"device \"{DeviceId}\" is not registered"
+        : null;
+
+    /// <summary>Folds update events into the attempts of their correlation ids; a successful installation sets the current target.</summary>
+    private DeviceTwinState Fold(IEnumerable<DeviceEvent> events)
+    {
+        var installs = Installs.ToList();
+        var current = CurrentTarget;
+        foreach (var e in events)
+        {
+            var body = e.Event;
+            var index = installs.FindIndex(i => i.CorrelationId == body.CorrelationId);
+            if (index < 0)
+            {
+                installs.Add(new InstallAttempt(body.CorrelationId, body.TargetName, body.Version, e.EventType.Id, body.Success, body.Details, e.DeviceTime, e.DeviceTime, [e.Id]));
+                if (installs.Count > MaxInstallHistory) installs.RemoveAt(0);
+                index = installs.Count - 1;
+            }
+            else
+            {
+                var attempt = installs[index];
+                var further = EventRank[e.EventType.Id] >= EventRank[attempt.LastEventType];
+                installs[index] = attempt with
+                {
+                    LastEventType = further ? e.EventType.Id : attempt.LastEventType,
+                    Success = further ? body.Success : attempt.Success,
+                    Details = further ? body.Details : attempt.Details,
+                    StartedAt = e.DeviceTime < attempt.StartedAt ? e.DeviceTime : attempt.StartedAt,
+                    UpdatedAt = e.DeviceTime > attempt.UpdatedAt ? e.DeviceTime : attempt.UpdatedAt,
+                    EventIds = [.. attempt.EventIds, e.Id],
+                };
+            }
+            if (e.EventType.Id == DeviceEventTypes.InstallationCompleted && body.Success == true) current = body.TargetName;
+        }
+        return this with { Installs = installs, CurrentTarget = current };
+    }
+
+    private static bool SameApps(AppsStatesReport a, AppsStatesReport b) =>
+        a.TargetName == b.TargetName
+        && a.Apps.Count == b.Apps.Count
+        && a.Apps.All(app => b.Apps.TryGetValue(app.Key, out var other)
+            && app.Value.Uri == other.Uri && app.Value.State == other.State
+            && app.Value.Services.Count == other.Services.Count
+            && app.Value.Services.All(s => other.Services.TryGetValue(s.Key, out var reason) && reason == s.Value));
+
+    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x >= b ? x : b;
 }

@@ -1,6 +1,7 @@
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
+using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.Protocol;
 
 namespace FleetOrchestrator.ControlPlane.Devices;
@@ -18,12 +19,12 @@ public static class DevicesHosting
 
     /// <summary>
     /// The device twin shard region (registered in the <see cref="ActorRegistry"/> under <see cref="DeviceTwinActor"/>),
-    /// twins passivated after <paramref name="passivateIdleAfter"/> without messages.
+    /// twins passivated after <see cref="DeviceTwinSettings.PassivateIdleAfter"/> without messages.
     /// </summary>
-    public static AkkaConfigurationBuilder WithDeviceTwins(this AkkaConfigurationBuilder builder, int shards, TimeSpan passivateIdleAfter, TimeProvider? time = null) =>
-        builder.WithShardRegion<DeviceTwinActor>("device-twin", id => DeviceTwinActor.PropsFor(id, time ?? TimeProvider.System),
-            new DeviceMessageExtractor(shards),
-            new ShardOptions { Role = Role, RememberEntities = false, PassivateIdleEntityAfter = passivateIdleAfter, StateStoreMode = StateStoreMode.DData });
+    public static AkkaConfigurationBuilder WithDeviceTwins(this AkkaConfigurationBuilder builder, DeviceTwinSettings settings) =>
+        builder.WithShardRegion<DeviceTwinActor>("device-twin", id => DeviceTwinActor.PropsFor(id, settings),
+            new DeviceMessageExtractor(settings.Shards),
+            new ShardOptions { Role = Role, RememberEntities = false, PassivateIdleEntityAfter = settings.PassivateIdleAfter, StateStoreMode = StateStoreMode.DData });
 
     /// <summary>A proxy to the twins, on nodes without the <see cref="Role"/> role (e.g. gateway-only nodes).</summary>
     public static AkkaConfigurationBuilder WithDeviceTwinsProxy(this AkkaConfigurationBuilder builder, int shards) =>

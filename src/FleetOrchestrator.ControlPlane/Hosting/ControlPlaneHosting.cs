@@ -29,10 +29,13 @@ public sealed record ControlPlaneSettings(
     public static IReadOnlyList<string> AllRoles { get; } = [TargetsHosting.Role, PublishingHosting.Role, DevicesHosting.Role, "gateway"];
 }
 
-/// <summary>Device twin sharding: shard count (fixed for the life of the cluster) and idle passivation.</summary>
-public sealed record DeviceTwinSettings(int Shards = 100, TimeSpan? IdleAfter = null, TimeProvider? Time = null)
+/// <summary>Device twins: shard count (fixed for the life of the cluster), idle passivation, snapshots, last-seen resolution.</summary>
+/// <param name="SnapshotEvery">A twin saves a snapshot after this many events.</param>
+/// <param name="SeenResolution">A check-in is persisted only when last seen moved by this much since the last persisted contact.</param>
+public sealed record DeviceTwinSettings(int Shards = 100, TimeSpan? IdleAfter = null, TimeProvider? Time = null, int SnapshotEvery = 50, TimeSpan? SeenResolution = null)
 {
     public TimeSpan PassivateIdleAfter => IdleAfter ?? TimeSpan.FromMinutes(2);
+    public TimeSpan LastSeenResolution => SeenResolution ?? TimeSpan.FromMinutes(15);
 }
 
 public static class ControlPlaneHosting
@@ -52,7 +55,7 @@ public static class ControlPlaneHosting
         else builder.WithTargetRegistryProxy();
         if (settings.Roles.Contains(PublishingHosting.Role)) builder.WithPublisher(settings.Publisher);
         if (settings.Roles.Contains(DevicesHosting.Role))
-            builder.WithDeviceTwins(settings.DeviceTwins.Shards, settings.DeviceTwins.PassivateIdleAfter, settings.DeviceTwins.Time);
+            builder.WithDeviceTwins(settings.DeviceTwins);
         else builder.WithDeviceTwinsProxy(settings.DeviceTwins.Shards);
         if (settings.Seeds.Count == 0)
             builder.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress));

@@ -1,5 +1,6 @@
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
+using FleetOrchestrator.ControlPlane.Devices;
 
 namespace FleetOrchestrator.ControlPlane.Hosting;
 
@@ -17,7 +18,11 @@ public sealed record PersistenceSettings(string ConnectionString, string Provide
 
 public static class PersistenceHosting
 {
-    /// <summary>Akka.Persistence.Sql as the default journal and snapshot store, tables created on first use.</summary>
+    /// <summary>
+    /// Akka.Persistence.Sql as the default journal and snapshot store (tables created on first use), with the
+    /// device twin events tagged for the fleet projection.
+    /// </summary>
     public static AkkaConfigurationBuilder WithFleetPersistence(this AkkaConfigurationBuilder builder, PersistenceSettings settings) =>
-        builder.WithSqlPersistence(settings.ConnectionString, settings.ProviderName, autoInitialize: true);
+        builder.WithSqlPersistence(settings.ConnectionString, settings.ProviderName, autoInitialize: true,
+            journalBuilder: journal => journal.AddWriteEventAdapter<DeviceTwinTagger>("device-twin-tagger", [typeof(IDeviceTwinEvent)]));
 }

@@ -8,12 +8,12 @@ using Akka.Actor;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.Node.Factory;
-using FleetOrchestrator.Tuf.Repository;
+using Microsoft.AspNetCore.Mvc;
 
 namespace FleetOrchestrator.Node.Gateway;
 
-/// <summary><c>POST /devices</c> body.</summary>
-public sealed record RegistrationRequest(string? Token, string? Name, string? Csr, string? HardwareId, string? Tag);
+/// <summary><c>POST /devices</c> body; <see cref="Group"/> and <see cref="Apps"/> (app selection: null = all, empty = none) are optional.</summary>
+public sealed record RegistrationRequest(string? Token, string? Name, string? Csr, string? HardwareId, string? Tag, string? Group = null, IReadOnlyList<string>? Apps = null);
 
 /// <summary><c>POST /devices</c> answer: the device certificate, the CA that signs it (and the gateway's), the trusted root, and where to connect.</summary>
 public sealed record RegistrationResponse(string Name, string Certificate, string CaCertificate, string Root, string GatewayUrl);
@@ -21,21 +21,52 @@ public sealed record RegistrationResponse(string Name, string Certificate, strin
 /// <summary>Every gateway error, as JSON.</summary>
 public sealed record GatewayError(string Error, string Message);
 
-/// <summary>What the gateway needs: the CA, the registration token, the device twins (through sharding), the metadata cache and its public URL.</summary>
-public sealed record GatewayContext(DeviceCa Ca, string RegistrationToken, byte[] TrustedRoot, IRequiredActor<DeviceTwinActor> DeviceTwins, MetadataCache Cache, string GatewayUrl)
+/// <summary>A registered device as the gateway knows it: its registration and the repository view it is served.</summary>
+public sealed record GatewayDevice(string Name, DeviceRegistration Registration, string View);
+
+/// <summary>What the gateway needs: the CA, the registration token, the device twins (through sharding), the metadata cache, its public URL and its limits.</summary>
+public sealed record GatewayContext(DeviceCa Ca, string RegistrationToken, byte[] TrustedRoot, IRequiredActor<DeviceTwinActor> DeviceTwins, MetadataCache Cache, string GatewayUrl, GatewayLimits Limits)
 {
-    /// <summary>Registrations already fetched from twins; registrations never change in this version, so entries stay valid.</summary>
-    public ConcurrentDictionary<string, DeviceRegistration> Registrations { get; } = new(StringComparer.Ordinal);
+    /// <summary>Devices already fetched from twins; registrations and views never change in this version, so entries stay valid.</summary>
+    public ConcurrentDictionary<string, GatewayDevice> Devices { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>When each device's check-in was last passed to its twin (ticks), so a twin hears of check-ins once per last-seen resolution.</summary>
+    public ConcurrentDictionary<string, long> SeenToldAt { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>Per-device request rate (token bucket) and how often a check-in reaches the twin.</summary>
+public sealed record GatewayLimits(double RequestsPerSecond = 5, int Burst = 60, TimeSpan? SeenResolution = null)
+{
+    public TimeSpan LastSeenResolution => SeenResolution ?? TimeSpan.FromMinutes(15);
 }
 
 public static partial class GatewayEndpoints
 {
+    /// <summary>Body limit of registration, <c>/apps-states</c> and anything without its own.</summary>
     public const int MaxRequestBytes = 64 * 1024;
+    /// <summary>Body limit of <c>/events</c>: a full batch of events with maximal details.</summary>
+    public const int MaxEventsBytes = 512 * 1024;
+    public const int MaxSystemInfoBytes = 16 * 1024;
     private const string DeviceItem = "fleet.device";
     private static readonly TimeSpan TwinTimeout = TimeSpan.FromSeconds(10);
 
     public static void Map(WebApplication app, GatewayContext gateway)
     {
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                await ErrorAsync(context, e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "request-too-large" : "bad-request", e.Message);
+            }
+            catch (AskTimeoutException) when (!context.Response.HasStarted)
+            {
+                await ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "twin-unavailable", "the device's twin did not answer in time; try again later");
+            }
+        });
         app.Use(async (context, next) =>
         {
             if (context.Request.Path.StartsWithSegments("/devices") && HttpMethods.IsPost(context.Request.Method))
@@ -46,15 +77,33 @@ public static partial class GatewayEndpoints
             var device = await AuthenticateAsync(context, gateway);
             if (device is null) return;
             context.Items[DeviceItem] = device;
+            await TellSeenAsync(gateway, device.Name);
             await next(context);
         });
+        app.UseRateLimiter();
 
-        app.MapPost("/devices", (HttpContext context) => RegisterAsync(context, gateway));
-        app.MapGet("/repo/{**path}", (HttpContext context, string path) => ServeRepository(context, gateway.Cache, (DeviceRegistration)context.Items[DeviceItem]!, path));
+        app.MapPost("/devices", (HttpContext context) => RegisterAsync(context, gateway)).WithMetadata(new RequestSizeLimitAttribute(MaxRequestBytes));
+        app.MapGet("/repo/{**path}", (HttpContext context, string path) => ServeRepository(context, gateway.Cache, Device(context), path));
+        MapReports(app, gateway);
+    }
+
+    private static GatewayDevice Device(HttpContext context) => (GatewayDevice)context.Items[DeviceItem]!;
+
+    /// <summary>The device name requests are rate-limited by, or null for registration (no device yet).</summary>
+    internal static string? RateLimitKey(HttpContext context) => context.Items.TryGetValue(DeviceItem, out var device) ? ((GatewayDevice)device!).Name : null;
+
+    /// <summary>Passes a check-in to the twin when the last one it heard of is at least the last-seen resolution old: most check-ins touch no actor.</summary>
+    private static async Task TellSeenAsync(GatewayContext gateway, string name)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var told = gateway.SeenToldAt.GetValueOrDefault(name);
+        if (now.UtcTicks - told < gateway.Limits.LastSeenResolution.Ticks) return;
+        gateway.SeenToldAt[name] = now.UtcTicks;
+        (await gateway.DeviceTwins.GetAsync()).Tell(new DeviceSeen(name, now));
     }
 
     /// <summary>The device behind the client certificate, or null after writing 401/403.</summary>
-    private static async Task<DeviceRegistration?> AuthenticateAsync(HttpContext context, GatewayContext gateway)
+    private static async Task<GatewayDevice?> AuthenticateAsync(HttpContext context, GatewayContext gateway)
     {
         var certificate = await context.Connection.GetClientCertificateAsync(context.RequestAborted);
         if (certificate is null)
@@ -68,8 +117,8 @@ public static partial class GatewayEndpoints
             return null;
         }
         var name = certificate.SubjectName.GetCommonName() ?? "";
-        var device = DeviceNamePattern().IsMatch(name) ? await RegistrationOfAsync(gateway, name) : null;
-        if (device is null || device.CertificateSha256 != Fingerprint(certificate))
+        var device = DeviceNamePattern().IsMatch(name) ? await DeviceOfAsync(gateway, name) : null;
+        if (device is null || device.Registration.CertificateSha256 != Fingerprint(certificate))
         {
             await ErrorAsync(context, StatusCodes.Status403Forbidden, "device-unknown", $"no registered device \"{name}\" holds this certificate");
             return null;
@@ -77,13 +126,13 @@ public static partial class GatewayEndpoints
         return device;
     }
 
-    private static async Task<DeviceRegistration?> RegistrationOfAsync(GatewayContext gateway, string name)
+    private static async Task<GatewayDevice?> DeviceOfAsync(GatewayContext gateway, string name)
     {
-        if (gateway.Registrations.TryGetValue(name, out var cached)) return cached;
+        if (gateway.Devices.TryGetValue(name, out var cached)) return cached;
         var twins = await gateway.DeviceTwins.GetAsync();
-        var view = await twins.Ask<DeviceView>(new GetDevice(name), TwinTimeout);
-        if (view.Registration is { } registration) gateway.Registrations[name] = registration;
-        return view.Registration;
+        var state = (await twins.Ask<DeviceView>(new GetDevice(name), TwinTimeout)).State;
+        if (state is not { Registration: { } registration } || state.ServedView() is not { } view) return null;
+        return gateway.Devices[name] = new GatewayDevice(name, registration, view);
     }
 
     private static async Task RegisterAsync(HttpContext context, GatewayContext gateway)
@@ -108,6 +157,10 @@ public static partial class GatewayEndpoints
         var invalid = request.Name is not { } name || !DeviceNamePattern().IsMatch(name) ? $"invalid device name \"{request.Name}\": use 1-63 of a-z 0-9 - starting with a letter or digit"
             : !TagPattern().IsMatch(tag) ? $"invalid tag \"{tag}\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
             : !TagPattern().IsMatch(hardwareId) ? $"invalid hardware id \"{hardwareId}\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
+            : request.Group is { } group && !TagPattern().IsMatch(group) ? $"invalid group \"{group}\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
+            : request.Apps is { Count: > DeviceReportValidator.MaxApps } ? $"the app selection lists {request.Apps.Count} apps, over the limit of {DeviceReportValidator.MaxApps}"
+            : request.Apps?.FirstOrDefault(a => a is null || !AppNamePattern().IsMatch(a)) is { } app ? $"invalid app name \"{app}\" in the app selection"
+            : request.Apps?.Contains(null!) == true ? "the app selection holds null"
             : request.Csr is null ? "the CSR (PEM) is missing"
             : null;
         if (invalid is not null)
@@ -128,7 +181,7 @@ public static partial class GatewayEndpoints
         using (certificate)
         {
             var twins = await gateway.DeviceTwins.GetAsync(context.RequestAborted);
-            var answer = await twins.Ask(new RegisterDevice(request.Name!, hardwareId, tag, Fingerprint(certificate)), TwinTimeout);
+            var answer = await twins.Ask(new RegisterDevice(request.Name!, hardwareId, tag, Fingerprint(certificate), request.Group, request.Apps?.Distinct(StringComparer.Ordinal).ToList()), TwinTimeout);
             if (answer is DeviceRegistrationRefused refused)
             {
                 await ErrorAsync(context, StatusCodes.Status409Conflict, "device-exists", refused.Reason);
@@ -141,14 +194,14 @@ public static partial class GatewayEndpoints
     }
 
     /// <summary>The standard TUF HTTP layout of the device's view, from the cache, with ETags.</summary>
-    private static IResult ServeRepository(HttpContext context, MetadataCache cache, DeviceRegistration device, string path)
+    private static IResult ServeRepository(HttpContext context, MetadataCache cache, GatewayDevice device, string path)
     {
         var rootMatch = RootFilePattern().Match(path);
         var file = rootMatch.Success
             ? int.TryParse(rootMatch.Groups[1].Value, out var version) ? cache.Root(version) : null
-            : cache.File(device.Tag, TufRepository.ProductionView, path);
+            : cache.File(device.Registration.Tag, device.View, path);
         if (file is null)
-            return Results.Json(new GatewayError("not-found", $"no {path} in the repository of tag {device.Tag}"), statusCode: StatusCodes.Status404NotFound);
+            return Results.Json(new GatewayError("not-found", $"no {path} in the repository of tag {device.Registration.Tag}"), statusCode: StatusCodes.Status404NotFound);
         context.Response.Headers.ETag = file.ETag;
         context.Response.Headers.CacheControl = "no-cache";
         if (context.Request.Headers.IfNoneMatch.Contains(file.ETag)) return Results.StatusCode(StatusCodes.Status304NotModified);
@@ -168,6 +221,9 @@ public static partial class GatewayEndpoints
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex TagPattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex AppNamePattern();
 
     [GeneratedRegex("^([1-9][0-9]{0,8})\\.root\\.json$")]
     private static partial Regex RootFilePattern();

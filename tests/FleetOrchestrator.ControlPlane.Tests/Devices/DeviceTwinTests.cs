@@ -1,45 +1,18 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
 using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.TestSupport;
 using FleetOrchestrator.Tuf.Repository;
 
 namespace FleetOrchestrator.ControlPlane.Tests.Devices;
-
-public class DeviceTwinStateTests
-{
-    private static readonly DateTimeOffset Now = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
-
-    [Fact]
-    public void First_registration_is_accepted_and_a_second_refused()
-    {
-        var state = DeviceTwinState.Empty("device-1");
-        var (registered, refusal) = state.Decide(new RegisterDevice("device-1", "rpi4", "main", "ab"), Now);
-        Assert.Null(refusal);
-        state = state.Apply(registered!);
-
-        var (again, reason) = state.Decide(new RegisterDevice("device-1", "rpi4", "main", "cd"), Now.AddMinutes(1));
-
-        Assert.Null(again);
-        Assert.Equal("a device named \"device-1\" is already registered (since 2026-11-01 12:00:00Z)", reason);
-        Assert.Equal(new DeviceRegistration("rpi4", "main", "ab", Now), state.Registration);
-    }
-
-    [Fact]
-    public void Last_seen_never_moves_back()
-    {
-        var state = DeviceTwinState.Empty("device-1").Seen(Now).Seen(Now.AddMinutes(-5));
-        Assert.Equal(Now, state.LastSeen);
-        Assert.Equal(Now.AddMinutes(1), state.Seen(Now.AddMinutes(1)).LastSeen);
-    }
-
-    [Fact]
-    public void A_command_for_another_device_is_refused() =>
-        Assert.Contains("reached the twin of", DeviceTwinState.Empty("device-1").Decide(new RegisterDevice("device-2", "x", "main", "ab"), Now).Refusal);
-}
 
 public sealed class DeviceTwinActorTests : IDisposable
 {
@@ -49,10 +22,50 @@ public sealed class DeviceTwinActorTests : IDisposable
 
     public void Dispose() => _data.Dispose();
 
-    private Task<ControlPlaneTestHost> StartAsync(TimeSpan idleAfter) =>
+    private Task<ControlPlaneTestHost> StartAsync(TimeSpan idleAfter, int snapshotEvery = 50) =>
         ControlPlaneTestHost.StartAsync(_data.Combine("journal.db"),
             new TargetRegistrySettings("acme", _keys.Root, _keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)),
-            twins: new DeviceTwinSettings(Shards: 10, IdleAfter: idleAfter));
+            twins: new DeviceTwinSettings(Shards: 10, IdleAfter: idleAfter, SnapshotEvery: snapshotEvery));
+
+    [Fact]
+    public async Task Reports_survive_a_restart_through_a_snapshot_and_unchanged_reports_persist_nothing()
+    {
+        var seenAt = DateTimeOffset.UtcNow.AddMinutes(1); // after the registration
+        DeviceTwinState before;
+        await using (var first = await StartAsync(TimeSpan.FromMinutes(2), snapshotEvery: 3))
+        {
+            var twins = await first.Registry.GetAsync<DeviceTwinActor>();
+            await twins.Ask<DeviceRegistered>(new RegisterDevice("device-1", "rpi4", "main", "ab", "lab", ["web"]), Wait);
+            var events = DeviceReports.SuccessfulUpdate("acme-2", "e");
+            Assert.Equal(new DeviceEventsRecorded("device-1", 3, 0), await twins.Ask<DeviceEventsRecorded>(new RecordDeviceEvents("device-1", events.Take(3).ToList(), seenAt), Wait));
+            Assert.Equal(new DeviceEventsRecorded("device-1", 2, 3), await twins.Ask<DeviceEventsRecorded>(new RecordDeviceEvents("device-1", events, seenAt), Wait));
+            Assert.Equal(new DeviceEventsRecorded("device-1", 0, 5), await twins.Ask<DeviceEventsRecorded>(new RecordDeviceEvents("device-1", events, seenAt), Wait));
+            var apps = DeviceReports.Apps("acme-2", ("web", AppStates.Healthy));
+            Assert.True((await twins.Ask<DeviceReportRecorded>(new RecordAppsStates("device-1", apps, seenAt), Wait)).Changed);
+            Assert.False((await twins.Ask<DeviceReportRecorded>(new RecordAppsStates("device-1", apps with { DeviceTime = apps.DeviceTime.AddMinutes(5) }, seenAt.AddMinutes(5)), Wait)).Changed);
+            Assert.True((await twins.Ask<DeviceReportRecorded>(new RecordSystemInfo("device-1", DeviceReports.Info(), seenAt), Wait)).Changed);
+            Assert.False((await twins.Ask<DeviceReportRecorded>(new RecordSystemInfo("device-1", DeviceReports.Info(), seenAt), Wait)).Changed);
+            for (var minute = 1; minute <= 3; minute++) twins.Tell(new DeviceSeen("device-1", seenAt.AddMinutes(minute)));
+            before = (await twins.Ask<DeviceView>(new GetDevice("device-1"), Wait)).State;
+            Assert.Equal(seenAt.AddMinutes(3), before.LastSeen);
+
+            // registered, 2 event batches, apps, system info: the duplicates, unchanged reports and check-ins wrote nothing.
+            var journal = PersistenceQuery.Get(first.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+            var stored = await journal.CurrentEventsByPersistenceId("device-device-1", 0, long.MaxValue).RunWith(Sink.Seq<EventEnvelope>(), first.System.Materializer());
+            Assert.Equal(["DeviceWasRegistered", "DeviceEventsWereRecorded", "DeviceEventsWereRecorded", "DeviceAppsStatesChanged", "DeviceSystemInfoChanged"],
+                stored.Select(e => e.Event.GetType().Name));
+        }
+
+        await using var second = await StartAsync(TimeSpan.FromMinutes(2), snapshotEvery: 3);
+        var after = (await (await second.Registry.GetAsync<DeviceTwinActor>()).Ask<DeviceView>(new GetDevice("device-1"), Wait)).State;
+
+        Assert.Equal(("acme-2", DeviceStatuses.Installed, AppHealth.Healthy), (after.CurrentTarget, after.Status(), after.AppHealthNow()));
+        Assert.Equal(["e-1", "e-2", "e-3", "e-4", "e-5"], Assert.Single(after.Installs).EventIds);
+        Assert.Equal(DeviceReports.Info(), after.SystemInfo);
+        Assert.Equal(["web"], after.Registration!.Apps!);
+        Assert.Equal(seenAt, after.LastSeen); // the last persisted contact: check-ins within the resolution were not persisted
+        Assert.Equal(before with { LastSeen = seenAt }, after with { Installs = before.Installs, Apps = before.Apps, Registration = before.Registration });
+    }
 
     [Fact]
     public async Task Registration_survives_a_restart_and_duplicates_are_refused_across_it()
@@ -62,7 +75,7 @@ public sealed class DeviceTwinActorTests : IDisposable
             var twins = await first.Registry.GetAsync<DeviceTwinActor>();
             Assert.Equal(new DeviceRegistered("device-1"), await twins.Ask<DeviceRegistered>(new RegisterDevice("device-1", "rpi4", "main", "ab"), Wait));
             twins.Tell(new DeviceSeen("device-1", DateTimeOffset.UtcNow));
-            Assert.NotNull((await twins.Ask<DeviceView>(new GetDevice("device-1"), Wait)).LastSeen);
+            Assert.NotNull((await twins.Ask<DeviceView>(new GetDevice("device-1"), Wait)).State.LastSeen);
         }
 
         await using var second = await StartAsync(TimeSpan.FromMinutes(2));
@@ -70,10 +83,10 @@ public sealed class DeviceTwinActorTests : IDisposable
         var view = await restarted.Ask<DeviceView>(new GetDevice("device-1"), Wait);
         var refused = await restarted.Ask<DeviceRegistrationRefused>(new RegisterDevice("device-1", "rpi4", "main", "cd"), Wait);
 
-        Assert.Equal(("rpi4", "main", "ab"), (view.Registration!.HardwareId, view.Registration.Tag, view.Registration.CertificateSha256));
-        Assert.Null(view.LastSeen); // last seen is not persisted: check-ins write nothing
+        Assert.Equal(("rpi4", "main", "ab"), (view.State.Registration!.HardwareId, view.State.Registration.Tag, view.State.Registration.CertificateSha256));
+        Assert.Equal(view.State.Registration.RegisteredAt, view.State.LastSeen); // a check-in within the resolution is not persisted
         Assert.Contains("already registered", refused.Reason);
-        Assert.Null((await restarted.Ask<DeviceView>(new GetDevice("device-9"), Wait)).Registration);
+        Assert.Null((await restarted.Ask<DeviceView>(new GetDevice("device-9"), Wait)).State.Registration);
     }
 
     [Fact]
@@ -89,7 +102,7 @@ public sealed class DeviceTwinActorTests : IDisposable
         while (await LiveTwinsAsync(twins) > 0 && DateTime.UtcNow < deadline) await Task.Delay(250);
 
         Assert.Equal(0, await LiveTwinsAsync(twins));
-        Assert.Equal("rpi4", (await twins.Ask<DeviceView>(new GetDevice("device-1"), Wait)).Registration!.HardwareId);
+        Assert.Equal("rpi4", (await twins.Ask<DeviceView>(new GetDevice("device-1"), Wait)).State.Registration!.HardwareId);
     }
 
     /// <summary>Entities alive in the region; the query is asked again when a busy region does not answer in time.</summary>
