@@ -40,6 +40,88 @@ public static class CanonicalJson
     public static void Write(Stream output, JsonNode? node) => output.Write(Serialize(node));
 
     /// <summary>
+    /// The canonical bytes of a parsed element, without a copy when the received text is already canonical (the
+    /// common case: repositories write canonical JSON): then they are the slice of <paramref name="source"/> the
+    /// element was parsed from. Otherwise the element is canonicalised (<see cref="Serialize(JsonElement)"/>).
+    /// </summary>
+    internal static ReadOnlyMemory<byte> CanonicalBytes(byte[] source, JsonElement element)
+    {
+        var text = JsonMarshal.GetRawUtf8Value(element);
+        return source.AsSpan().Overlaps(text, out var offset) && IsCanonical(text)
+            ? source.AsMemory(offset, text.Length)
+            : Serialize(element);
+    }
+
+    /// <summary>
+    /// Whether valid JSON text is exactly its canonical form: no whitespace between tokens, object keys strictly
+    /// increasing in UTF-8 byte (= code point) order, strings escaping only <c>"</c> and <c>\</c>, integers only
+    /// and no <c>-0</c>. One forward pass; false for anything unusual, which the caller then canonicalises.
+    /// </summary>
+    internal static bool IsCanonical(ReadOnlySpan<byte> text)
+    {
+        var reader = new Utf8JsonReader(text, new JsonReaderOptions { MaxDepth = DefaultMaxDepth + 1 });
+        // The last key seen in each open object, as a range of text (-1: none yet).
+        Span<int> lastKeyStart = stackalloc int[DefaultMaxDepth + 2];
+        Span<int> lastKeyLength = stackalloc int[DefaultMaxDepth + 2];
+        var end = 0;
+        try
+        {
+            while (reader.Read())
+            {
+                var start = (int)reader.TokenStartIndex;
+                // Between two tokens there may be nothing or one ',' / ':' (the reader checked which one fits).
+                if (start != end && (start != end + 1 || (text[end] != (byte)',' && text[end] != (byte)':'))) return false;
+                var value = reader.ValueSpan;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject:
+                        lastKeyStart[reader.CurrentDepth + 1] = -1;
+                        end = start + 1;
+                        break;
+                    case JsonTokenType.StartArray or JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        end = start + 1;
+                        break;
+                    case JsonTokenType.PropertyName:
+                        if (reader.ValueIsEscaped) return false;
+                        var depth = reader.CurrentDepth;
+                        if (lastKeyStart[depth] >= 0 && text.Slice(lastKeyStart[depth], lastKeyLength[depth]).SequenceCompareTo(value) >= 0) return false;
+                        lastKeyStart[depth] = start + 1;
+                        lastKeyLength[depth] = value.Length;
+                        end = start + value.Length + 2;
+                        break;
+                    case JsonTokenType.String:
+                        if (reader.ValueIsEscaped && !EscapesOnlyQuoteAndBackslash(value)) return false;
+                        end = start + value.Length + 2;
+                        break;
+                    case JsonTokenType.Number:
+                        if (!IsInteger(value) || value.SequenceEqual("-0"u8)) return false;
+                        end = start + value.Length;
+                        break;
+                    default: // true, false, null
+                        end = start + value.Length;
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        return end == text.Length;
+    }
+
+    private static bool EscapesOnlyQuoteAndBackslash(ReadOnlySpan<byte> raw)
+    {
+        for (var i = 0; i < raw.Length; i++)
+        {
+            if (raw[i] != (byte)'\\') continue;
+            if (i + 1 == raw.Length || raw[i + 1] is not ((byte)'"' or (byte)'\\')) return false;
+            i++;
+        }
+        return true;
+    }
+
+    /// <summary>
     /// The canonical layout (sorted keys, no whitespace) but with control characters escaped as <c>\u00XX</c>,
     /// so any JSON parser reads it: canonical JSON itself is not valid JSON when a string holds a newline
     /// (PEM public keys do). Used for metadata files, whose signatures cover the canonical form of <c>signed</c>.

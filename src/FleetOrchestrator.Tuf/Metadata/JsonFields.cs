@@ -138,6 +138,21 @@ internal sealed class JsonFields
         return map;
     }
 
+    /// <summary>As <see cref="StringMap"/>, checked now but decoded on access (<see cref="JsonStringMap"/>).</summary>
+    public IReadOnlyDictionary<string, string> DeferredStringMap(string name, bool nonEmpty)
+    {
+        var obj = Object(name);
+        var count = 0;
+        foreach (var member in obj.EnumerateObject())
+        {
+            if (member.Value.ValueKind != JsonValueKind.String)
+                throw Error(PathOf(name, member.Name), $"expected a string, found {Describe(member.Value)}");
+            count++;
+        }
+        if (nonEmpty && count == 0) throw Error(PathOf(name), "must not be empty");
+        return new JsonStringMap(obj);
+    }
+
     public IReadOnlyDictionary<string, string>? OptionalStringMap(string name, bool nonEmpty) => TryRead(name, out _) ? StringMap(name, nonEmpty) : null;
 
     /// <summary>The members not read, as independent nodes that are written back unchanged (null when there are none).</summary>

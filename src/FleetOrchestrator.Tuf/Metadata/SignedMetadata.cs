@@ -17,7 +17,7 @@ public sealed record Signature(string KeyId, string Sig)
 /// </summary>
 public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
 {
-    private SignedMetadata(T signed, IReadOnlyList<Signature> signatures, byte[] signedBytes, byte[] raw)
+    private SignedMetadata(T signed, IReadOnlyList<Signature> signatures, ReadOnlyMemory<byte> signedBytes, byte[] raw)
     {
         Signed = signed;
         Signatures = signatures;
@@ -28,8 +28,8 @@ public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
     public T Signed { get; }
     public IReadOnlyList<Signature> Signatures { get; }
 
-    /// <summary>The canonical JSON of <c>signed</c>: the bytes each signature covers.</summary>
-    public byte[] SignedBytes { get; }
+    /// <summary>The canonical JSON of <c>signed</c>: the bytes each signature covers (a slice of <see cref="Raw"/> when that is canonical).</summary>
+    public ReadOnlyMemory<byte> SignedBytes { get; }
 
     /// <summary>The file's bytes (do not modify): as parsed, or for a locally built document its canonical layout with control characters escaped (see <see cref="CanonicalJson.SerializeAsValidJson"/>).</summary>
     public byte[] Raw { get; }
@@ -59,7 +59,7 @@ public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
             var signedElement = fields.Object("signed");
             var signatures = ReadSignatures(fields.Array("signatures"), role);
             var signed = T.FromJson(signedElement, role);
-            return new SignedMetadata<T>(signed, signatures, CanonicalJson.Serialize(signedElement), copy);
+            return new SignedMetadata<T>(signed, signatures, CanonicalJson.CanonicalBytes(copy, signedElement), copy);
         }
         catch (CanonicalJsonException e)
         {
@@ -120,7 +120,7 @@ public sealed class SignedMetadata<T> where T : SignedPayload, ISignedPayload<T>
     public SignedMetadata<T> WithSignature(Signature signature) =>
         Assemble(Signed, Signed.ToJson(), SignedBytes, Signatures.Where(s => s.KeyId != signature.KeyId).Append(signature).ToList());
 
-    private static SignedMetadata<T> Assemble(T signed, JsonObject signedJson, byte[] signedBytes, List<Signature> signatures)
+    private static SignedMetadata<T> Assemble(T signed, JsonObject signedJson, ReadOnlyMemory<byte> signedBytes, List<Signature> signatures)
     {
         var duplicate = signatures.GroupBy(s => s.KeyId).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)

@@ -22,7 +22,7 @@ public sealed record TargetFile(long Length, IReadOnlyDictionary<string, string>
     {
         var fields = new JsonFields(element, role, "signed.targets", name);
         var length = fields.Integer("length", 0);
-        var hashes = fields.StringMap("hashes", nonEmpty: true);
+        var hashes = fields.DeferredStringMap("hashes", nonEmpty: true);
         var custom = fields.OptionalObject("custom") is { } c ? JsonObject.Create(c) : null;
         return new TargetFile(length, hashes, custom) { UnknownFields = fields.Unknown() };
     }

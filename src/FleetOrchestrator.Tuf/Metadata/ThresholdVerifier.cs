@@ -12,7 +12,7 @@ public static class ThresholdVerifier
     /// <summary>Throws <see cref="SignatureThresholdException"/> unless the threshold is met; returns the number of valid signatures.</summary>
     public static int Verify<T>(string roleName, RoleKeys role, IReadOnlyDictionary<string, Key> keys, SignedMetadata<T> envelope)
         where T : SignedPayload, ISignedPayload<T> =>
-        Verify(roleName, role, keys, envelope.SignedBytes, envelope.Signatures);
+        Verify(roleName, role, keys, envelope.SignedBytes.Span, envelope.Signatures);
 
     /// <summary>As <see cref="Verify{T}"/>, over the canonical bytes of <c>signed</c> and its signatures.</summary>
     public static int Verify(string roleName, RoleKeys role, IReadOnlyDictionary<string, Key> keys, ReadOnlySpan<byte> signedBytes, IReadOnlyList<Signature> signatures)

@@ -345,8 +345,8 @@ public sealed partial class TufRepository
             var old = Root.Signed;
             var next = ParsePayload<RootMetadata>(request);
             var document = SignedMetadata<RootMetadata>.Create(next, request.Signatures);
-            var oldValid = ThresholdVerifier.CountValid(old.Roles[Role.Root], old.Keys, document.SignedBytes, document.Signatures);
-            var newValid = ThresholdVerifier.CountValid(next.Roles[Role.Root], next.Keys, document.SignedBytes, document.Signatures);
+            var oldValid = ThresholdVerifier.CountValid(old.Roles[Role.Root], old.Keys, document.SignedBytes.Span, document.Signatures);
+            var newValid = ThresholdVerifier.CountValid(next.Roles[Role.Root], next.Keys, document.SignedBytes.Span, document.Signatures);
             if (oldValid < old.Roles[Role.Root].Threshold || newValid < next.Roles[Role.Root].Threshold)
             {
                 State = State with { PendingRoot = request };

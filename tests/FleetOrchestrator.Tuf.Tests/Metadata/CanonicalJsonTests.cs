@@ -31,6 +31,32 @@ public class CanonicalJsonTests
     }
 
     [Theory]
+    [InlineData("{\"a\":[1,-2,true,false,null,{}],\"b\":{\"c\":\"x\\\"y\\\\z\"},\"é\":\"ü\"}", true)]
+    [InlineData("{}", true)]
+    [InlineData("{\"a\":1,\"ab\":2,\"b\":3}", true)]
+    [InlineData("{\"a\": 1}", false)]              // whitespace after ':'
+    [InlineData("{\"a\":1 }", false)]              // before '}'
+    [InlineData("{\"a\":1} ", false)]              // trailing
+    [InlineData("[1, 2]", false)]                   // after ','
+    [InlineData("{\"b\":1,\"a\":2}", false)]      // unsorted
+    [InlineData("{\"ab\":1,\"a\":2}", false)]     // a prefix sorts first
+    [InlineData("{\"a\":1,\"a\":2}", false)]      // duplicate key
+    [InlineData("{\"a\":{\"z\":1},\"b\":{\"a\":1}}", true)] // each object has its own order
+    [InlineData("\"a\\/b\"", false)]              // escapes other than \" and \\
+    [InlineData("\"\\u0041\"", false)]
+    [InlineData("{\"\\u0061\":1}", false)]        // escaped key
+    [InlineData("1.5", false)]
+    [InlineData("1e3", false)]
+    [InlineData("-0", false)]
+    public void Canonical_text_is_recognised_in_place(string text, bool canonical)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        Assert.Equal(canonical, CanonicalJson.IsCanonical(bytes));
+        // Whatever the answer, the canonical form of a parse agrees with it (when there is one).
+        if (canonical) Assert.Equal(text, Canonical(text));
+    }
+
+    [Theory]
     [InlineData("{\"b\":1,\"a\":2,\"B\":3,\"\":4}", "{\"\":4,\"B\":3,\"a\":2,\"b\":1}")]
     [InlineData("{\"ab\":1,\"a\":2}", "{\"a\":2,\"ab\":1}")]
     [InlineData("[1, -1, 0, 12345678901234567890]", "[1,-1,0,12345678901234567890]")]

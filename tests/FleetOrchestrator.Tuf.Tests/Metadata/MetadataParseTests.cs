@@ -24,6 +24,36 @@ public class MetadataParseTests
     }
 
     [Fact]
+    public void Canonical_metadata_is_verified_over_its_own_bytes_and_hashes_read_on_demand()
+    {
+        using var key = KeyPair.Generate();
+        var file = new TargetFile(3, new Dictionary<string, string> { [Hashes.Sha256] = new('a', 64), [Hashes.Sha512] = new('b', 128) });
+        var metadata = new TargetsMetadata { Version = 2, Expires = DateTimeOffset.UtcNow.AddDays(1), Targets = new Dictionary<string, TargetFile> { ["app-1"] = file } };
+        var raw = SignedMetadata<TargetsMetadata>.Sign(metadata, [key]).ToBytes();
+
+        var parsed = SignedMetadata<TargetsMetadata>.Parse(raw);
+
+        // The signed bytes are the received slice itself, not a re-serialised copy.
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(parsed.SignedBytes, out var segment));
+        Assert.Same(raw, segment.Array);
+        Assert.Equal(1, ThresholdVerifier.Verify(Role.Targets, new RoleKeys([key.KeyId], 1), new Dictionary<string, Key> { [key.KeyId] = key.PublicKey }, parsed));
+        var hashes = parsed.Signed.Targets["app-1"].Hashes;
+        Assert.Equal(2, hashes.Count);
+        Assert.Equal(new string('b', 128), hashes[Hashes.Sha512]);
+        Assert.False(hashes.ContainsKey("md5"));
+        Assert.Equal([Hashes.Sha256, Hashes.Sha512], hashes.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(file.Hashes.OrderBy(h => h.Key), hashes.OrderBy(h => h.Key));
+    }
+
+    [Fact]
+    public void A_hash_that_is_not_a_string_is_refused_at_parse_time()
+    {
+        var signed = Mutate(TargetsSigned, o => o["targets"]!["app-7"]!["hashes"] = new JsonObject { ["sha256"] = 5 });
+        var error = Assert.Throws<MetadataFormatException>(() => SignedMetadata<TargetsMetadata>.Parse(Document(signed)));
+        Assert.Contains("signed.targets.app-7.hashes.sha256: expected a string, found number 5", error.Message);
+    }
+
+    [Fact]
     public void Targets_parse_and_keep_unknown_fields_on_round_trip()
     {
         var parsed = SignedMetadata<TargetsMetadata>.Parse(Document(TargetsSigned));
@@ -35,8 +65,8 @@ public class MetadataParseTests
         Assert.Equal("wave-1", targets.Delegations!.Roles[0].Name);
 
         // The typed model written back canonicalises to exactly the bytes the signatures covered.
-        Assert.Equal(parsed.SignedBytes, CanonicalJson.Serialize(targets.ToJson()));
-        Assert.Equal(CanonicalJson.Serialize(JsonNode.Parse(TargetsSigned)), parsed.SignedBytes);
+        Assert.Equal(parsed.SignedBytes.ToArray(), CanonicalJson.Serialize(targets.ToJson()));
+        Assert.Equal(CanonicalJson.Serialize(JsonNode.Parse(TargetsSigned)), parsed.SignedBytes.ToArray());
     }
 
     [Fact]
@@ -63,11 +93,11 @@ public class MetadataParseTests
         // The file is valid JSON for any parser, even with a PEM key's newlines inside (canonical JSON alone is not).
         using (System.Text.Json.JsonDocument.Parse(signed.ToBytes())) { }
         var reparsed = SignedMetadata<RootMetadata>.Parse(signed.ToBytes());
-        Assert.Equal(signed.SignedBytes, reparsed.SignedBytes);
+        Assert.Equal(signed.SignedBytes.ToArray(), reparsed.SignedBytes.ToArray());
         Assert.True(reparsed.Signed.ConsistentSnapshot);
         Assert.Equal(key.KeyId, reparsed.Signed.Keys.Single().Value.KeyId);
         Assert.Equal(1, ThresholdVerifier.Verify(Role.Root, reparsed.Signed.RoleKeysOf(Role.Root), reparsed.Signed.Keys, reparsed));
-        Assert.Contains("\"expires\":\"2031-05-06T07:08:09Z\"", Encoding.UTF8.GetString(signed.SignedBytes));
+        Assert.Contains("\"expires\":\"2031-05-06T07:08:09Z\"", Encoding.UTF8.GetString(signed.SignedBytes.Span));
     }
 
     public static TheoryData<string, string> Rejections => new()

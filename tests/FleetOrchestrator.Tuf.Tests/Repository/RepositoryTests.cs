@@ -249,7 +249,7 @@ public sealed class RepositoryTests
 
         Assert.Null(repo.State.PendingRoot);
         var root2 = repo.RootDocument(2);
-        Assert.Equal(payload, root2.SignedBytes);
+        Assert.Equal(payload, root2.SignedBytes.ToArray());
         var root1 = repo.RootDocument(1).Signed;
         Assert.Equal(2, ThresholdVerifier.Verify(Role.Root, root1.Roles[Role.Root], root1.Keys, root2));
         Assert.Equal(1, ThresholdVerifier.Verify(Role.Root, root2.Signed.Roles[Role.Root], root2.Signed.Keys, root2));
