@@ -4,7 +4,7 @@ namespace FleetOrchestrator.Tuf.Repository;
 
 /// <summary>
 /// The standard consistent-snapshot HTTP layout of one view: every <c>N.root.json</c>, <c>timestamp.json</c>,
-/// <c>V.snapshot.json</c>, <c>V.targets.json</c> and target files as <c>targets/[dir/]&lt;sha256&gt;.&lt;file name&gt;</c>.
+/// <c>V.snapshot.json</c>, <c>V.targets.json</c>, <c>V.&lt;delegated role&gt;.json</c> and target files as <c>targets/[dir/]&lt;sha256&gt;.&lt;file name&gt;</c>.
 /// A repository folder holds one such layout per view under <c>&lt;tag&gt;/&lt;view&gt;/</c>.
 /// </summary>
 public static class RepositoryLayout
@@ -16,12 +16,16 @@ public static class RepositoryLayout
         var targets = SignedMetadata<TargetsMetadata>.Parse(published.TargetsRaw!);
         var snapshot = SignedMetadata<SnapshotMetadata>.Parse(published.SnapshotRaw!);
         var files = new List<(string, byte[])>();
-        foreach (var (name, file) in targets.Signed.Targets)
+        var delegated = (published.DelegatedRaw ?? new Dictionary<string, byte[]>())
+            .OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => (d.Key, d.Value)).ToList();
+        foreach (var metadata in delegated.Select(d => SignedMetadata<TargetsMetadata>.Parse(d.Value, d.Key).Signed).Prepend(targets.Signed))
+        foreach (var (name, file) in metadata.Targets)
         {
             var content = published.PublishedTargets?.GetValueOrDefault(name)?.Content
                 ?? throw new RepositoryException($"tag {tag} view {view}: no content stored for published target \"{name}\"");
             files.Add((TargetFilePath(name, file.Hashes[Hashes.Sha256]), content));
         }
+        foreach (var (role, raw) in delegated) files.Add(($"{targets.Signed.Version}.{role}.json", raw));
         files.Add(($"{targets.Signed.Version}.targets.json", published.TargetsRaw!));
         files.Add(($"{snapshot.Signed.Version}.snapshot.json", published.SnapshotRaw!));
         for (var i = 0; i < state.Roots.Count; i++) files.Add(($"{i + 1}.root.json", state.Roots[i]));

@@ -30,8 +30,14 @@ public sealed record TagState
     public required int TimestampVersion { get; init; }
     public required IReadOnlyDictionary<string, ViewState> Views { get; init; }
 
-    /// <summary>Targets of every view at <see cref="TargetsVersion"/> + 1 waiting for offline signatures.</summary>
+    /// <summary>Targets (top-level and delegated) of every view at <see cref="TargetsVersion"/> + 1 waiting for offline signatures.</summary>
     public IReadOnlyList<SigningRequest>? PendingTargets { get; init; }
+
+    /// <summary>
+    /// Canonical JSON of the <c>delegations</c> object every view's targets.json carries (null: none). Kept as
+    /// bytes so the state stays plain data; <see cref="TufRepository.DelegationsOf"/> reads it.
+    /// </summary>
+    public byte[]? Delegations { get; init; }
 }
 
 /// <summary>One view: its wanted targets (published by <see cref="TufRepository.Publish"/>), the targets its signed metadata lists, and that metadata.</summary>
@@ -42,11 +48,17 @@ public sealed record ViewState
     public byte[]? TargetsRaw { get; init; }
     public byte[]? SnapshotRaw { get; init; }
     public byte[]? TimestampRaw { get; init; }
+
+    /// <summary>Signed metadata of each delegated role at the tag's targets version, by role name.</summary>
+    public IReadOnlyDictionary<string, byte[]>? DelegatedRaw { get; init; }
 }
 
 /// <summary>A target file's bytes with the length and hashes metadata lists for it, and its <c>custom</c> data.</summary>
 public sealed record StoredTarget(byte[] Content, IReadOnlyDictionary<string, string> Hashes, JsonObject? Custom)
 {
+    /// <summary>The delegated role whose metadata lists this target; null for the top-level targets role.</summary>
+    public string? Delegate { get; init; }
+
     public TargetFile ToTargetFile() => new(Content.Length, Hashes, Custom?.DeepClone().AsObject());
 }
 

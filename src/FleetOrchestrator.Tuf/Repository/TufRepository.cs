@@ -130,12 +130,73 @@ public sealed partial class TufRepository
     /// Sets target <paramref name="name"/> of a view to <paramref name="content"/> (length, sha256 and sha512 are
     /// computed here) with optional <paramref name="custom"/> data. Takes effect at the next <see cref="Publish"/>.
     /// </summary>
-    public void AddTarget(string tag, string view, string name, ReadOnlySpan<byte> content, JsonObject? custom = null)
+    /// <param name="delegate">The delegated role that signs for the target (its paths must match the name); null: top-level targets.</param>
+    public void AddTarget(string tag, string view, string name, ReadOnlySpan<byte> content, JsonObject? custom = null, string? @delegate = null)
     {
         CheckTargetName(name);
-        var target = new StoredTarget(content.ToArray(), Hashes.Compute(content), custom?.DeepClone().AsObject());
+        if (@delegate is not null)
+        {
+            var role = DelegationsOf(tag)?.Roles.FirstOrDefault(r => r.Name == @delegate)
+                ?? throw new RepositoryException($"tag {tag} has no delegated role \"{@delegate}\"; delegated roles: [{string.Join(", ", DelegationsOf(tag)?.Roles.Select(r => r.Name) ?? [])}]");
+            if (!role.MatchesTarget(name))
+                throw new RepositoryException($"target \"{name}\" is outside what delegated role \"{@delegate}\" may sign for ({DescribeScope(role)})");
+        }
+        var target = new StoredTarget(content.ToArray(), Hashes.Compute(content), custom?.DeepClone().AsObject()) { Delegate = @delegate };
         EditTargets(tag, view, targets => With(targets, name, target));
     }
+
+    // ---- delegations ---------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Adds a delegated role to the top-level targets of every view of <paramref name="tag"/> (after the roles
+    /// already there, which take priority in the client's search), with the public <paramref name="keys"/> its
+    /// keyids name. Its metadata is signed with the targets at the next <see cref="Publish"/>, by its keys if
+    /// loaded, else through offline signing requests. One level: a delegated role does not delegate further.
+    /// </summary>
+    public void AddDelegation(string tag, DelegatedRole role, IEnumerable<Key> keys)
+    {
+        var tagState = EditableTag(tag);
+        CheckName("delegated role", role.Name);
+        if (Role.TopLevel.Contains(role.Name)) throw new RepositoryException($"a delegated role cannot be named like top-level role \"{role.Name}\"");
+        var keyMap = keys.ToDictionary(k => k.KeyId, StringComparer.Ordinal);
+        var distinct = role.KeyIds.Distinct(StringComparer.Ordinal).ToList();
+        if (distinct.Count != role.KeyIds.Count) throw new RepositoryException($"delegated role {role.Name}: a keyid is listed twice");
+        if (distinct.FirstOrDefault(id => !keyMap.ContainsKey(id)) is { } missing)
+            throw new RepositoryException($"delegated role {role.Name}: no public key given for keyid {missing}");
+        if (role.Threshold < 1 || role.Threshold > distinct.Count)
+            throw new RepositoryException($"delegated role {role.Name}: threshold {role.Threshold} with {distinct.Count} key(s) is impossible; need 1 <= threshold <= keys");
+        if ((role.Paths is null) == (role.PathHashPrefixes is null))
+            throw new RepositoryException($"delegated role {role.Name}: give exactly one of paths and path hash prefixes");
+        var current = DelegationsOf(tag) ?? new Delegations(new Dictionary<string, Key>(), []);
+        if (current.Roles.Any(r => r.Name == role.Name)) throw new RepositoryException($"tag {tag} already delegates to \"{role.Name}\"");
+        var allKeys = new Dictionary<string, Key>(current.Keys);
+        foreach (var id in distinct) allKeys[id] = keyMap[id];
+        var delegations = new Delegations(allKeys, [.. current.Roles, role]);
+        State = State with { Tags = With(State.Tags, tag, tagState with { Delegations = CanonicalJson.Serialize(delegations.ToJson()) }) };
+    }
+
+    /// <summary>Removes a delegated role that no longer lists targets in any view; takes effect at the next <see cref="Publish"/>.</summary>
+    public void RemoveDelegation(string tag, string roleName)
+    {
+        var tagState = EditableTag(tag);
+        var current = DelegationsOf(tag);
+        if (current?.Roles.Any(r => r.Name == roleName) != true) throw new RepositoryException($"tag {tag} has no delegated role \"{roleName}\"");
+        var listed = tagState.Views.SelectMany(v => v.Value.Targets.Where(t => t.Value.Delegate == roleName).Select(t => $"{v.Key}:{t.Key}")).ToList();
+        if (listed.Count > 0) throw new RepositoryException($"delegated role {roleName} still lists targets ({string.Join(", ", listed)}); remove them first");
+        var roles = current.Roles.Where(r => r.Name != roleName).ToList();
+        var used = roles.SelectMany(r => r.KeyIds).ToHashSet(StringComparer.Ordinal);
+        var remaining = new Delegations(current.Keys.Where(k => used.Contains(k.Key)).ToDictionary(), roles);
+        State = State with { Tags = With(State.Tags, tag, tagState with { Delegations = roles.Count == 0 ? null : CanonicalJson.Serialize(remaining.ToJson()) }) };
+    }
+
+    /// <summary>The delegations of a tag's top-level targets, or null when it has none.</summary>
+    public Delegations? DelegationsOf(string tag) => DelegationsOf(TagOf(tag));
+
+    private static Delegations? DelegationsOf(TagState tagState) =>
+        tagState.Delegations is { } json ? Delegations.FromJson(CanonicalJson.ParseDocument(json).RootElement, Role.Targets) : null;
+
+    private static string DescribeScope(DelegatedRole role) =>
+        role.Paths is { } paths ? $"paths [{string.Join(", ", paths)}]" : $"path hash prefixes [{string.Join(", ", role.PathHashPrefixes!)}]";
 
     public void RemoveTarget(string tag, string view, string name) =>
         EditTargets(tag, view, targets => targets.ContainsKey(name)
@@ -202,25 +263,76 @@ public sealed partial class TufRepository
         if (fromRole == Role.Targets)
         {
             var version = tagState.TargetsVersion + 1;
-            var payloads = tagState.Views.ToDictionary(v => v.Key, v => new TargetsMetadata
+            var delegations = DelegationsOf(tagState);
+            var documents = tagState.Views.SelectMany(v => TargetsDocumentsOf(v.Key, v.Value, delegations, version, now)).ToList();
+            var requests = documents.Select(d =>
             {
-                Version = version,
-                Expires = now + Options.TargetsLifetime,
-                Targets = v.Value.Targets.ToDictionary(t => t.Key, t => t.Value.ToTargetFile()),
-            });
-            if (!HasSigningKeys(root.RoleKeysOf(Role.Targets)))
+                var (keys, keyMap) = SigningKeysOf(d.Role, root, delegations);
+                var payload = CanonicalJson.Serialize(d.Payload.ToJson());
+                var signatures = keys.KeyIds.Select(id => _signers.GetValueOrDefault(id)).OfType<ISigner>()
+                    .Select(signer => new Signature(signer.KeyId, Convert.ToHexStringLower(signer.Sign(payload)))).ToList();
+                return new SigningRequest(d.Role == Role.Targets ? $"targets/{tag}/{d.View}/{version}" : $"{d.Role}/{tag}/{d.View}/{version}",
+                    d.Role, tag, d.View, payload, signatures);
+            }).ToList();
+            if (requests.Any(r => !ThresholdMet(r, root, delegations)))
             {
-                var requests = payloads.Select(p => new SigningRequest($"targets/{tag}/{p.Key}/{version}", Role.Targets, tag, p.Key,
-                    CanonicalJson.Serialize(p.Value.ToJson()), [])).ToList();
+                // Some role's keys are offline: every document waits, so the tag's views publish together.
                 State = State with { Tags = With(State.Tags, tag, tagState with { PendingTargets = requests }) };
-                return requests;
+                return requests.Where(r => !ThresholdMet(r, root, delegations)).ToList();
             }
-            var signedViews = tagState.Views.ToDictionary(v => v.Key,
-                v => v.Value with { TargetsRaw = SignOnline(payloads[v.Key], Role.Targets, root).ToBytes(), PublishedTargets = v.Value.Targets });
-            tagState = tagState with { TargetsVersion = version, Views = signedViews };
+            tagState = WithSignedTargets(tagState, requests);
         }
         State = State with { Tags = With(State.Tags, tag, SignSnapshotAndTimestamp(tagState, fromRole, root, now)) };
         return [];
+    }
+
+    /// <summary>The top-level targets payload of a view and one payload per delegated role, at <paramref name="version"/>.</summary>
+    private IEnumerable<(string View, string Role, TargetsMetadata Payload)> TargetsDocumentsOf(string view, ViewState viewState, Delegations? delegations, int version, DateTimeOffset now)
+    {
+        TargetsMetadata PayloadOf(string? @delegate) => new()
+        {
+            Version = version,
+            Expires = now + Options.TargetsLifetime,
+            Targets = viewState.Targets.Where(t => t.Value.Delegate == @delegate).ToDictionary(t => t.Key, t => t.Value.ToTargetFile()),
+            Delegations = @delegate is null ? delegations : null,
+        };
+        yield return (view, Role.Targets, PayloadOf(null));
+        foreach (var role in delegations?.Roles ?? [])
+            yield return (view, role.Name, PayloadOf(role.Name));
+    }
+
+    /// <summary>The keys that sign a targets-type role: the root's targets keys, or a delegation's.</summary>
+    private static (RoleKeys Keys, IReadOnlyDictionary<string, Key> KeyMap) SigningKeysOf(string role, RootMetadata root, Delegations? delegations)
+    {
+        if (role == Role.Targets) return (root.RoleKeysOf(Role.Targets), root.Keys);
+        var delegated = delegations?.Roles.FirstOrDefault(r => r.Name == role)
+            ?? throw new RepositoryException($"no delegated role \"{role}\"");
+        return (delegated.Keys, delegations!.Keys);
+    }
+
+    private static bool ThresholdMet(SigningRequest request, RootMetadata root, Delegations? delegations)
+    {
+        var (keys, keyMap) = SigningKeysOf(request.Role, root, delegations);
+        return ThresholdVerifier.CountValid(keys, keyMap, request.Payload, request.Signatures) >= keys.Threshold;
+    }
+
+    /// <summary>The tag with every view's targets and delegated metadata assembled from fully signed requests.</summary>
+    private static TagState WithSignedTargets(TagState tagState, IReadOnlyList<SigningRequest> requests)
+    {
+        byte[] Document(SigningRequest request) =>
+            SignedMetadata<TargetsMetadata>.Create(ParsePayload<TargetsMetadata>(request), request.Signatures).ToBytes();
+        var views = tagState.Views.ToDictionary(v => v.Key, v =>
+        {
+            var ofView = requests.Where(r => r.View == v.Key).ToList();
+            var delegated = ofView.Where(r => r.Role != Role.Targets).ToDictionary(r => r.Role, Document, StringComparer.Ordinal);
+            return v.Value with
+            {
+                TargetsRaw = Document(ofView.Single(r => r.Role == Role.Targets)),
+                DelegatedRaw = delegated.Count == 0 ? null : delegated,
+                PublishedTargets = v.Value.Targets,
+            };
+        });
+        return tagState with { TargetsVersion = tagState.TargetsVersion + 1, Views = views, PendingTargets = null };
     }
 
     /// <summary>Signs snapshot (unless starting at timestamp) and timestamp of every view of a tag; pure (no state change).</summary>
@@ -235,7 +347,8 @@ public sealed partial class TufRepository
                 {
                     Version = version,
                     Expires = now + Options.SnapshotLifetime,
-                    Meta = new Dictionary<string, MetaFile> { ["targets.json"] = new(tagState.TargetsVersion) },
+                    Meta = new[] { Role.Targets }.Concat(v.Value.DelegatedRaw?.Keys ?? [])
+                        .ToDictionary(role => $"{role}.json", _ => new MetaFile(tagState.TargetsVersion)),
                 }, Role.Snapshot, root).ToBytes(),
             });
             tagState = tagState with { SnapshotVersion = version, Views = views };
@@ -329,8 +442,11 @@ public sealed partial class TufRepository
     private Dictionary<string, Key> AllowedKeys(SigningRequest request)
     {
         var old = Root.Signed;
-        if (request.Role == Role.Targets)
-            return old.RoleKeysOf(Role.Targets).KeyIds.Where(old.Keys.ContainsKey).ToDictionary(id => id, id => old.Keys[id]);
+        if (request.Role != Role.Root)
+        {
+            var (roleKeys, keyMap) = SigningKeysOf(request.Role, old, DelegationsOf(TagOf(request.Tag!)));
+            return roleKeys.KeyIds.Where(keyMap.ContainsKey).ToDictionary(id => id, id => keyMap[id]);
+        }
         var next = ParsePayload<RootMetadata>(request);
         var allowed = old.Roles[Role.Root].KeyIds.Where(old.Keys.ContainsKey).ToDictionary(id => id, id => old.Keys[id]);
         foreach (var id in next.Roles[Role.Root].KeyIds.Where(next.Keys.ContainsKey)) allowed[id] = next.Keys[id];
@@ -359,21 +475,14 @@ public sealed partial class TufRepository
         var tagState = TagOf(tag);
         var requests = tagState.PendingTargets!.Select(r => r.Id == request.Id ? request : r).ToList();
         var root = Root.Signed;
-        var targetsKeys = root.RoleKeysOf(Role.Targets);
-        if (requests.Any(r => ThresholdVerifier.CountValid(targetsKeys, root.Keys, r.Payload, r.Signatures) < targetsKeys.Threshold))
+        var delegations = DelegationsOf(tagState);
+        if (requests.Any(r => !ThresholdMet(r, root, delegations)))
         {
             State = State with { Tags = With(State.Tags, tag, tagState with { PendingTargets = requests }) };
             return request;
         }
-        // Every view's targets is signed: publish snapshot and timestamp for the whole tag in one step.
-        var views = tagState.Views.ToDictionary(v => v.Key, v => v.Value with
-        {
-            TargetsRaw = SignedMetadata<TargetsMetadata>.Create(ParsePayload<TargetsMetadata>(requests.Single(r => r.View == v.Key)),
-                requests.Single(r => r.View == v.Key).Signatures).ToBytes(),
-            PublishedTargets = v.Value.Targets,
-        });
-        var signed = tagState with { TargetsVersion = tagState.TargetsVersion + 1, Views = views, PendingTargets = null };
-        State = State with { Tags = With(State.Tags, tag, SignSnapshotAndTimestamp(signed, Role.Targets, root, Now(_time))) };
+        // Every document of every view is signed: publish snapshot and timestamp for the whole tag in one step.
+        State = State with { Tags = With(State.Tags, tag, SignSnapshotAndTimestamp(WithSignedTargets(tagState, requests), Role.Targets, root, Now(_time))) };
         return request;
     }
 
@@ -400,8 +509,6 @@ public sealed partial class TufRepository
         SignedMetadata<T>.ParseSigned(request.Payload, request.Role);
 
     // ---- signing helpers -----------------------------------------------------------------------------
-
-    private bool HasSigningKeys(RoleKeys role) => role.KeyIds.Count(_signers.ContainsKey) >= role.Threshold;
 
     private SignedMetadata<T> SignOnline<T>(T payload, string role, RootMetadata root) where T : SignedPayload, ISignedPayload<T>
     {
