@@ -54,6 +54,9 @@ public sealed partial class AppInstaller
 
     public bool IsInstalled(string app) => Directory.Exists(AppDirectory(app));
 
+    /// <summary>The version kept for a rollback while an install is pending; null when there is none.</summary>
+    public string? KeptVersionDirectory(string app) => IsPending(app) && Directory.Exists(PreviousDirectory(app)) ? PreviousDirectory(app) : null;
+
     /// <summary>
     /// Extracts <paramref name="fetched"/> (every file checked against the bundle index) and swaps it in as
     /// <paramref name="app"/>. The version it replaces is kept until <see cref="Confirm"/>; when an install is

@@ -1,0 +1,340 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using FleetOrchestrator.Edge.Configuration;
+using FleetOrchestrator.Edge.Fetch;
+using FleetOrchestrator.Edge.Outbox;
+using FleetOrchestrator.Protocol.DeviceApi;
+using FleetOrchestrator.Tuf.Client;
+
+namespace FleetOrchestrator.Edge.Agent;
+
+/// <summary>
+/// The device's persistent update state machine (journal "device-agent" in the local SQLite file). Each step's
+/// I/O runs in <see cref="UpdateSteps"/> and is piped back; the step is recorded before the next begins, so a
+/// restart continues from the last recorded step (or finishes a rollback). Reports go to the <see cref="EventOutboxActor"/> child.
+/// </summary>
+public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
+{
+    private const int SnapshotEvery = 50;
+    private const string PollTimer = "poll";
+
+    private readonly EdgeSettings _settings;
+    private readonly UpdateSteps _steps;
+    private readonly TimeProvider _time;
+    private readonly bool _poll;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<IActorRef> _waiting = [];
+    private AgentState _state = AgentState.Empty;
+    private IActorRef _outbox = ActorRefs.Nobody;
+    private bool _busy;
+    private int _pendingReports;
+    private string _lastResult = "";
+    private string? _lastAppsStates;
+
+    // ---- results of piped I/O
+    private sealed record Checked(TargetsChecked Targets, bool RetryFailed);
+    private sealed record StepDone(string CorrelationId, UpdatePhase Phase);
+    private sealed record ConfirmDone(string CorrelationId, string Notes);
+    private sealed record StepFailed(string CorrelationId, UpdatePhase Phase, Exception Error);
+    private sealed record HealthHeld(string CorrelationId, string? Problem);
+    private sealed record RolledBack(string CorrelationId, string? Problem);
+    private sealed record CheckFailed(Exception Error);
+    private sealed record StatesRead(AppsStatesReport Report);
+    private sealed record Poll;
+
+    public DeviceAgentActor(EdgeSettings settings, UpdateSteps steps, HttpClient gateway, TimeProvider time, bool poll)
+    {
+        _settings = settings;
+        _steps = steps;
+        _time = time;
+        _poll = poll;
+        _outbox = Context.ActorOf(EventOutboxActor.PropsFor(gateway, settings.OutboxBatchSize, settings.OutboxRetryInterval), "event-outbox");
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is DeviceAgentSnapshot snapshot) _state = AgentState.From(snapshot);
+        });
+        Recover<RecoveryCompleted>(_ =>
+        {
+            WriteStatus();
+            if (_state.Update is { } update)
+                _log.Info("resuming update {CorrelationId} to {Target} at step {Phase}", update.CorrelationId, update.Target.Name, update.Phase);
+            if (_poll) Self.Tell(new Poll());
+        });
+        RecoverAny(e => _state = _state.Apply(e));
+
+        Command<RunCycle>(OnRunCycle);
+        Command<Poll>(_ =>
+        {
+            if (!_busy) OnRunCycle(new RunCycle());
+        });
+        Command<Checked>(OnChecked);
+        Command<CheckFailed>(failed => Finish(CycleResult.Deferred, $"checking for updates failed: {failed.Error.Message}"));
+        Command<StepDone>(OnStepDone);
+        Command<StepFailed>(OnStepFailed);
+        Command<HealthHeld>(OnHealthHeld);
+        Command<ConfirmDone>(OnConfirmDone);
+        Command<RolledBack>(OnRolledBack);
+        Command<StatesRead>(OnStatesRead);
+        Command<Status.Failure>(failure => _log.Warning("reading app states failed: {Reason}", failure.Cause.Message));
+        Command<OutboxPending>(pending =>
+        {
+            _pendingReports = pending.Count;
+            WriteStatus();
+        });
+        Command<FlushOutbox>(flush => _outbox.Forward(flush));
+        Command<SaveSnapshotSuccess>(success => DeleteMessages(success.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(failure => _log.Warning("agent snapshot failed: {Reason}", failure.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(failure => _log.Warning("agent journal cleanup failed: {Reason}", failure.Cause.Message));
+    }
+
+    public override string PersistenceId => "device-agent";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props PropsFor(EdgeSettings settings, UpdateSteps steps, HttpClient gateway, TimeProvider time, bool poll) =>
+        Props.Create(() => new DeviceAgentActor(settings, steps, gateway, time, poll));
+
+    protected override void PostStop()
+    {
+        _stopping.Cancel();
+        base.PostStop();
+    }
+
+    private CancellationToken Ct => _stopping.Token;
+
+    // ---------------------------------------------------------------- cycle
+
+    private void OnRunCycle(RunCycle run)
+    {
+        if (Sender is { } sender && !sender.IsNobody() && sender != Self) _waiting.Add(sender);
+        if (_busy) return;
+        _busy = true;
+        if (_state.Update is { } update)
+        {
+            Continue(update);
+            return;
+        }
+        var retry = run.RetryFailedTargets;
+        _steps.CheckAsync(Ct).ContinueWith(t => t.IsCompletedSuccessfully ? new Checked(t.Result, retry) : (object)new CheckFailed(Unwrap(t.Exception)),
+            TaskScheduler.Default).PipeTo(Self);
+    }
+
+    private void OnChecked(Checked check)
+    {
+        foreach (var skipped in check.Targets.Skipped) _log.Warning("target skipped: {Problem}", skipped);
+        if (check.RetryFailed && _state.FailedTargets.Count > 0)
+        {
+            _log.Info("retrying failed targets {Targets}", string.Join(", ", _state.FailedTargets));
+            PersistRecord(new FailedTargetsCleared(_time.GetUtcNow()));
+        }
+        PersistRecord(new CheckedIn(check.Targets.At));
+        var installed = _state.Current is { } current ? new InstalledVersion(current.Name, current.Version) : null;
+        var choice = TargetSelection.Select(check.Targets.Candidates, _settings.HardwareId, _settings.Tag, installed, _state.FailedTargets, _settings.DowngradeAllowed);
+        switch (choice.Outcome)
+        {
+            case SelectionOutcome.NoTarget:
+                Finish(CycleResult.NoTarget, choice.Reason);
+                return;
+            case SelectionOutcome.DowngradeRefused:
+                Finish(CycleResult.Refused, choice.Reason);
+                return;
+        }
+        var correlationId = $"{choice.Target!.Version}-{Guid.NewGuid()}";
+        var begun = _state.Plan(choice.Target, _settings.Apps.Names, correlationId, _time.GetUtcNow());
+        if (begun is null)
+        {
+            Finish(CycleResult.UpToDate, choice.Reason);
+            return;
+        }
+        _log.Info("update {CorrelationId}: {Reason}; install [{Install}], remove [{Remove}]", correlationId, choice.Reason,
+            string.Join(", ", begun.Install), string.Join(", ", begun.Remove));
+        PersistRecord(begun, () =>
+        {
+            Report(DeviceEventTypes.DownloadStarted, null, null);
+            Continue(_state.Update!);
+        });
+    }
+
+    /// <summary>Runs the step after <paramref name="update"/>'s recorded phase.</summary>
+    private void Continue(UpdateInProgress update)
+    {
+        var id = update.CorrelationId;
+        switch (update.Phase)
+        {
+            case UpdatePhase.Begun:
+                Run(id, UpdatePhase.Fetched, () => _steps.FetchAsync(update, Ct));
+                break;
+            case UpdatePhase.Fetched:
+                Run(id, UpdatePhase.Installed, () => _steps.InstallAsync(update, Ct));
+                break;
+            case UpdatePhase.Installed:
+                Run(id, UpdatePhase.Started, () => _steps.StartAsync(update.Target, Ct));
+                break;
+            case UpdatePhase.Started:
+                _steps.HoldHealthyAsync(update.Target, Ct).ContinueWith(t => new HealthHeld(id, t.IsCompletedSuccessfully ? t.Result : Unwrap(t.Exception).Message),
+                    TaskScheduler.Default).PipeTo(Self);
+                break;
+            case UpdatePhase.RollingBack:
+                _steps.RollBackAsync(update, Ct).ContinueWith(t => new RolledBack(id, t.IsCompletedSuccessfully ? t.Result : Unwrap(t.Exception).Message),
+                    TaskScheduler.Default).PipeTo(Self);
+                break;
+        }
+    }
+
+    private void Run(string correlationId, UpdatePhase reached, Func<Task> step) =>
+        step().ContinueWith(t => t.IsCompletedSuccessfully ? new StepDone(correlationId, reached) : (object)new StepFailed(correlationId, reached, Unwrap(t.Exception)),
+            TaskScheduler.Default).PipeTo(Self);
+
+    private void OnStepDone(StepDone done)
+    {
+        if (_state.Update?.CorrelationId != done.CorrelationId) return;
+        object record = done.Phase switch
+        {
+            UpdatePhase.Fetched => new UpdateFetched(done.CorrelationId),
+            UpdatePhase.Installed => new UpdateInstalled(done.CorrelationId),
+            _ => new UpdateStarted(done.CorrelationId),
+        };
+        PersistRecord(record, () =>
+        {
+            switch (done.Phase)
+            {
+                case UpdatePhase.Fetched:
+                    Report(DeviceEventTypes.DownloadCompleted, true, null);
+                    Report(DeviceEventTypes.InstallationStarted, null, null);
+                    break;
+                case UpdatePhase.Started:
+                    Report(DeviceEventTypes.InstallationApplied, null, null);
+                    break;
+            }
+            Continue(_state.Update!);
+        });
+    }
+
+    private void OnStepFailed(StepFailed failed)
+    {
+        var update = _state.Update;
+        if (update?.CorrelationId != failed.CorrelationId) return;
+        if (failed.Phase == UpdatePhase.Fetched)
+        {
+            // Nothing on the device changed yet: a transient failure is retried next cycle, a permanent one marks the target bad.
+            var transient = failed.Error is not AppFetchException { Transient: false } && failed.Error is not ArgumentException;
+            Report(DeviceEventTypes.DownloadCompleted, false, failed.Error.Message);
+            PersistRecord(new UpdateAbandoned(update.CorrelationId, failed.Error.Message, MarkFailed: !transient, RollbackFailed: false), () =>
+                Finish(transient ? CycleResult.Deferred : CycleResult.Refused,
+                    transient ? $"download of {update.Target.Name} failed, will retry next cycle: {failed.Error.Message}"
+                              : $"{update.Target.Name} refused and marked failed on this device: {failed.Error.Message}"));
+            return;
+        }
+        BeginRollback(update, $"{(failed.Phase == UpdatePhase.Installed ? "installing" : "starting")} {update.Target.Name} failed: {failed.Error.Message}");
+    }
+
+    private void OnHealthHeld(HealthHeld held)
+    {
+        var update = _state.Update;
+        if (update?.CorrelationId != held.CorrelationId) return;
+        if (held.Problem is not null)
+        {
+            BeginRollback(update, $"{update.Target.Name}: {held.Problem}");
+            return;
+        }
+        _steps.ConfirmAsync(update, Ct).ContinueWith(t => new ConfirmDone(update.CorrelationId, t.IsCompletedSuccessfully ? t.Result : $"clean-up failed: {Unwrap(t.Exception).Message}"),
+            TaskScheduler.Default).PipeTo(Self);
+    }
+
+    /// <summary>The kept versions are dropped and removed apps cleaned up: the target is the device's.</summary>
+    private void OnConfirmDone(ConfirmDone done)
+    {
+        var update = _state.Update;
+        if (update?.CorrelationId != done.CorrelationId) return;
+        PersistRecord(new UpdateConfirmed(done.CorrelationId, _time.GetUtcNow()), () =>
+        {
+            if (done.Notes.Length > 0) _log.Warning("update {CorrelationId} confirmed; clean-up notes: {Notes}", done.CorrelationId, done.Notes);
+            Report(DeviceEventTypes.InstallationCompleted, true, done.Notes.Length == 0 ? null : done.Notes, update);
+            Finish(CycleResult.Updated, $"{update.Target.Name} (version {update.Target.Version}) is running: {string.Join(", ", update.Target.Apps.Keys)}");
+        });
+    }
+
+    private void BeginRollback(UpdateInProgress update, string reason)
+    {
+        _log.Warning("update {CorrelationId} failed, rolling back: {Reason}", update.CorrelationId, reason);
+        PersistRecord(new RollbackBegun(update.CorrelationId, reason), () => Continue(_state.Update!));
+    }
+
+    private void OnRolledBack(RolledBack rolledBack)
+    {
+        var update = _state.Update;
+        if (update?.CorrelationId != rolledBack.CorrelationId) return;
+        var reason = update.RollbackReason ?? "update failed";
+        var failedAgain = rolledBack.Problem is not null;
+        var details = failedAgain ? $"{reason}; rollback failed: {rolledBack.Problem}" : $"{reason}; rolled back to {update.Previous?.Name ?? "no apps"}";
+        Report(DeviceEventTypes.InstallationCompleted, false, details, update);
+        PersistRecord(new UpdateAbandoned(update.CorrelationId, details, MarkFailed: true, RollbackFailed: failedAgain), () =>
+            Finish(failedAgain ? CycleResult.RollbackFailed : CycleResult.RolledBack, details));
+    }
+
+    private void Finish(CycleResult result, string message)
+    {
+        _busy = false;
+        _lastResult = $"{result}: {message}";
+        if (result is CycleResult.RolledBack or CycleResult.RollbackFailed or CycleResult.Refused or CycleResult.Deferred)
+            _log.Warning("cycle ended {Result}: {Message}", result, message);
+        else
+            _log.Info("cycle ended {Result}: {Message}", result, message);
+        WriteStatus();
+        foreach (var waiter in _waiting) waiter.Tell(new CycleFinished(result, message));
+        _waiting.Clear();
+        _steps.ReadStatesAsync(_state.Current, Ct).PipeTo(Self, success: report => new StatesRead(report));
+        if (_poll) Timers.StartSingleTimer(PollTimer, new Poll(), _settings.PollInterval + Jitter());
+    }
+
+    private TimeSpan Jitter() => _settings.PollJitter * Random.Shared.NextDouble();
+
+    /// <summary>App states are reported only when they differ from the last report.</summary>
+    private void OnStatesRead(StatesRead read)
+    {
+        var apps = JsonSerializer.Serialize(new { read.Report.TargetName, read.Report.Apps }, DeviceApiJson.Options);
+        if (apps == _lastAppsStates) return;
+        _lastAppsStates = apps;
+        _outbox.Tell(new QueueReport(ReportEndpoints.AppsStates, JsonSerializer.Serialize(read.Report, DeviceApiJson.Options)));
+    }
+
+    // ---------------------------------------------------------------- records, reports, status
+
+    private void PersistRecord(object record, Action? then = null) => Persist(record, e =>
+    {
+        _state = _state.Apply(e);
+        if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
+        WriteStatus();
+        then?.Invoke();
+    });
+
+    /// <summary>Queues one REFERENCE event of the update in progress (or of <paramref name="update"/> once it is no longer current).</summary>
+    private void Report(string type, bool? success, string? details, UpdateInProgress? update = null)
+    {
+        update ??= _state.Update!;
+        if (details is { Length: > DeviceEventTypes.MaxDetailsLength }) details = details[..(DeviceEventTypes.MaxDetailsLength - 3)] + "...";
+        var e = new DeviceEvent(Guid.NewGuid().ToString(), _time.GetUtcNow(), new DeviceEventType(type),
+            new DeviceEventBody(update.CorrelationId, update.Target.Name, update.Target.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), success, details));
+        _outbox.Tell(new QueueReport(ReportEndpoints.Events, JsonSerializer.Serialize(e, DeviceApiJson.Options)));
+    }
+
+    private void WriteStatus()
+    {
+        try
+        {
+            AgentStatus.Write(_settings, new AgentStatus(_settings.DeviceName, _state.Current, _state.Update is { } u ? $"{u.Target.Name}: {u.Phase}" : null,
+                _state.FailedTargets.Order(StringComparer.Ordinal).ToArray(), _pendingReports, _state.LastCheckIn, _lastResult));
+        }
+        catch (IOException e)
+        {
+            _log.Warning("could not write the status file: {Reason}", e.Message);
+        }
+    }
+
+    private static Exception Unwrap(AggregateException? e) => e?.InnerExceptions.Count == 1 ? e.InnerException! : e ?? new Exception("unknown failure");
+}

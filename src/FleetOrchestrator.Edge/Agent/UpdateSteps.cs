@@ -1,0 +1,231 @@
+using Docker.DotNet;
+using FleetOrchestrator.Edge.Compose;
+using FleetOrchestrator.Edge.Configuration;
+using FleetOrchestrator.Edge.Fetch;
+using FleetOrchestrator.Edge.Install;
+using FleetOrchestrator.Oci;
+using FleetOrchestrator.Protocol.DeviceApi;
+using FleetOrchestrator.Tuf.Client;
+using FleetOrchestrator.Tuf.Metadata;
+
+namespace FleetOrchestrator.Edge.Agent;
+
+/// <summary>The targets the trusted metadata lists, read as candidates; <see cref="Skipped"/> names targets with malformed custom fields.</summary>
+public sealed record TargetsChecked(IReadOnlyList<TargetCandidate> Candidates, IReadOnlyList<string> Skipped, DateTimeOffset At);
+
+/// <summary>
+/// The I/O of one update step each, for the <see cref="DeviceAgentActor"/> to run and pipe back: TUF refresh through
+/// the gateway, fetch, install, start, the health hold, confirm and rollback. Each step is safe to run again
+/// after a crash part-way (the installer, the blob store and compose <c>up</c>/<c>down</c> are idempotent).
+/// </summary>
+public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRegistryClient registry, ComposeCommand compose,
+    IDockerClient docker, TimeProvider time)
+{
+    private readonly BlobStore _store = new(settings.StoreRoot);
+    private readonly AppInstaller _installer = new(settings.AppsRoot);
+    private readonly ComposeOptions _composeOptions = new() { Mirrors = settings.Mirrors };
+
+    public AppInstaller Installer => _installer;
+
+    /// <summary>TUF refresh against the gateway's <c>/repo/</c> with the device certificate, then every top-level target as a candidate.</summary>
+    public async Task<TargetsChecked> CheckAsync(CancellationToken ct)
+    {
+        var updater = new Updater(new UpdaterOptions
+        {
+            MetadataDir = settings.TufDirectory,
+            MetadataBaseUrl = new Uri(settings.Gateway, "repo/"),
+            Clock = time,
+        }, gateway);
+        await updater.RefreshAsync(ct);
+        var targets = updater.TrustedTargets(Role.Targets)?.Signed.Targets ?? new Dictionary<string, TargetFile>();
+        var candidates = new List<TargetCandidate>();
+        var skipped = new List<string>();
+        foreach (var (name, file) in targets)
+        {
+            if (TargetCandidate.FromTarget(name, file, out var problem) is { } candidate) candidates.Add(candidate);
+            else skipped.Add($"{name}: {problem}");
+        }
+        return new TargetsChecked(candidates, skipped, time.GetUtcNow());
+    }
+
+    /// <summary>Downloads and verifies every app to install into the store (blobs already there are not fetched again).</summary>
+    /// <exception cref="AppFetchException">Transient ones are retried next cycle.</exception>
+    public async Task FetchAsync(UpdateInProgress update, CancellationToken ct)
+    {
+        var fetcher = new AppFetcher(registry, _store, new AppFetcherOptions { StorageWatermark = settings.StorageWatermark });
+        foreach (var app in update.Install)
+        {
+            AppInstaller.ValidateAppName(app);
+            await fetcher.FetchAsync(update.Target.Apps[app], ct);
+        }
+    }
+
+    /// <summary>Extracts every app to install into place; the versions they replace are kept for a rollback.</summary>
+    public async Task InstallAsync(UpdateInProgress update, CancellationToken ct)
+    {
+        var fetcher = new AppFetcher(registry, _store, new AppFetcherOptions { StorageWatermark = settings.StorageWatermark });
+        foreach (var app in update.Install)
+        {
+            var fetched = await fetcher.FetchAsync(update.Target.Apps[app], ct); // from the store: no request
+            await _installer.InstallAsync(app, fetched, ct);
+        }
+    }
+
+    /// <summary><c>pull</c> then <c>up --remove-orphans -d</c> of every app of the target.</summary>
+    public async Task StartAsync(DeviceTarget target, CancellationToken ct)
+    {
+        foreach (var app in target.Apps.Keys.Order(StringComparer.Ordinal))
+        {
+            var project = Project(app);
+            await project.PullAsync(ct);
+            await project.UpAsync(ct);
+        }
+    }
+
+    /// <summary>
+    /// Null when every app of the target becomes running and healthy within the start timeout and stays so for the
+    /// confirmation window; otherwise why not. A service that exited with an error fails at once.
+    /// </summary>
+    public async Task<string?> HoldHealthyAsync(DeviceTarget target, CancellationToken ct)
+    {
+        var started = time.GetUtcNow();
+        DateTimeOffset? healthySince = null;
+        while (true)
+        {
+            var statuses = await StatusesAsync(target, ct);
+            var now = time.GetUtcNow();
+            var failed = statuses.FirstOrDefault(s => s.Services.Any(x => x.State == "exited" && !x.Healthy));
+            if (failed is not null) return $"app {failed}";
+            if (statuses.All(s => s.Healthy))
+            {
+                healthySince ??= now;
+                if (now - healthySince >= settings.ConfirmationWindow) return null;
+            }
+            else
+            {
+                if (healthySince is not null)
+                    return $"not running and healthy through the confirmation window of {settings.ConfirmationWindow}: {string.Join("; ", statuses.Where(s => !s.Healthy))}";
+                if (now - started >= settings.StartTimeout)
+                    return $"not running and healthy within {settings.StartTimeout}: {string.Join("; ", statuses.Where(s => !s.Healthy))}";
+            }
+            await Task.Delay(settings.HealthCheckInterval, time, ct);
+        }
+    }
+
+    /// <summary>
+    /// The update is good: drop the kept versions, <c>down</c> and delete the removed apps, prune the images only they
+    /// used. Returns notes on what could not be cleaned up (the update stands regardless).
+    /// </summary>
+    public async Task<string> ConfirmAsync(UpdateInProgress update, CancellationToken ct)
+    {
+        var notes = new List<string>();
+        var oldImages = new List<string>();
+        foreach (var app in update.Install)
+        {
+            if (_installer.KeptVersionDirectory(app) is { } kept) oldImages.AddRange(ImagesOf(app, kept, notes));
+            _installer.Confirm(app);
+        }
+        foreach (var app in update.Remove)
+        {
+            try
+            {
+                if (_installer.IsInstalled(app)) oldImages.AddRange(ImagesOf(app, _installer.AppDirectory(app), notes));
+                await Project(app).DownAsync(ct);
+                _installer.Remove(app);
+            }
+            catch (Exception e) when (e is ComposeException or IOException or DockerApiException)
+            {
+                notes.Add($"removing {app}: {e.Message}");
+            }
+        }
+        try
+        {
+            var used = update.Target.Apps.Keys.SelectMany(app => ImagesOf(app, _installer.AppDirectory(app), notes));
+            await new ImagePruner(docker).PruneAsync(oldImages, used.ToList(), ct);
+        }
+        catch (Exception e) when (e is IOException or DockerApiException)
+        {
+            notes.Add($"pruning images: {e.Message}");
+        }
+        return string.Join("; ", notes);
+    }
+
+    /// <summary>
+    /// Back to <paramref name="update"/>'s previous apps: <c>down</c> and roll back every app it installed, then
+    /// <c>up</c> the previous target's apps. Null when that worked; otherwise why not. Safe to run again.
+    /// </summary>
+    public async Task<string?> RollBackAsync(UpdateInProgress update, CancellationToken ct)
+    {
+        var problems = new List<string>();
+        foreach (var app in update.Install)
+        {
+            try
+            {
+                await Project(app).DownAsync(ct);
+                _installer.RollBack(app);
+            }
+            catch (Exception e) when (e is ComposeException or IOException or DockerApiException)
+            {
+                problems.Add($"{app}: {e.Message}");
+            }
+        }
+        if (update.Previous is { } previous)
+        {
+            try
+            {
+                await StartAsync(previous, ct);
+            }
+            catch (Exception e) when (e is ComposeException or IOException or DockerApiException or FleetOrchestrator.ComposeApps.Compose.ComposeFileException)
+            {
+                problems.Add($"starting {previous.Name}: {e.Message}");
+            }
+        }
+        return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+
+    /// <summary>Each app of <paramref name="target"/> as the engine shows it now, for the gateway's <c>/apps-states</c>.</summary>
+    public async Task<AppsStatesReport> ReadStatesAsync(DeviceTarget? target, CancellationToken ct)
+    {
+        var apps = new SortedDictionary<string, AppStateReport>(StringComparer.Ordinal);
+        if (target is not null)
+        {
+            foreach (var status in await StatusesAsync(target, ct))
+            {
+                var state = status.Healthy ? AppStates.Healthy
+                    : status.Services.Any(s => s.Detail.StartsWith("healthcheck starting", StringComparison.Ordinal)) ? AppStates.Starting
+                    : status.Running ? AppStates.Unhealthy
+                    : AppStates.Stopped;
+                apps[status.Project] = new AppStateReport(target.Apps[status.Project], state,
+                    status.Services.ToDictionary(s => s.Service, s => s.Detail.Length == 0 ? "ok" : s.Detail, StringComparer.Ordinal));
+            }
+        }
+        return new AppsStatesReport(time.GetUtcNow(), target?.Name, apps);
+    }
+
+    private async Task<List<AppStatus>> StatusesAsync(DeviceTarget target, CancellationToken ct)
+    {
+        var statuses = new List<AppStatus>();
+        foreach (var app in target.Apps.Keys.Order(StringComparer.Ordinal))
+        {
+            statuses.Add(_installer.IsInstalled(app)
+                ? await Project(app).GetStatusAsync(ct)
+                : new AppStatus(app, [new ServiceStatus("*", null, null, false, false, "app folder missing")]));
+        }
+        return statuses;
+    }
+
+    private ComposeProject Project(string app) => new(app, _installer.AppDirectory(app), compose, docker, _composeOptions);
+
+    private IEnumerable<string> ImagesOf(string app, string directory, List<string> notes)
+    {
+        try
+        {
+            return new ComposeProject(app, directory, compose, docker, _composeOptions).Images().Values.ToList();
+        }
+        catch (Exception e) when (e is IOException or FleetOrchestrator.ComposeApps.Compose.ComposeFileException)
+        {
+            notes.Add($"reading the images of {app}: {e.Message}");
+            return [];
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Docker.DotNet;
+using FleetOrchestrator.Edge.Agent;
+using FleetOrchestrator.Edge.Compose;
+using FleetOrchestrator.Edge.Configuration;
+using FleetOrchestrator.Edge.Gateway;
+using FleetOrchestrator.Oci;
+using FleetOrchestrator.Protocol.Serialization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FleetOrchestrator.Edge.Hosting;
+
+/// <summary>
+/// The agent's local ActorSystem (not a cluster member) under Akka.Hosting: journal and snapshots in the data
+/// directory's SQLite file, the fleet serializer for persisted records, and the <see cref="DeviceAgentActor"/>.
+/// </summary>
+public static class EdgeHost
+{
+    public const string SystemName = "fleet-edge";
+
+    /// <param name="poll">True for the daemon (cycles every poll interval); false when cycles are asked for (update --once).</param>
+    public static async Task<IHost> BuildAsync(EdgeSettings settings, bool poll, CancellationToken ct)
+    {
+        var compose = settings.ComposeCommand is { } configured ? ComposeCommand.Parse(configured) : await ComposeCommand.DetectAsync(ct);
+        var gateway = GatewayHttp.ForDevice(settings);
+        var registry = new OciRegistryClient(new RegistryClientOptions { PlainHttp = settings.RegistryPlainHttp, Mirrors = settings.Mirrors });
+        var docker = new DockerClientConfiguration().CreateClient();
+        var steps = new UpdateSteps(settings, gateway, registry, compose, docker, TimeProvider.System);
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSystemd(); // sd_notify READY and journald-friendly logs under systemd; a no-op elsewhere
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            options.UseUtcTimestamp = true;
+        });
+        builder.Services.AddSingleton(gateway);
+        builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton<IDockerClient>(docker);
+        builder.Services.AddAkka(SystemName, (akka, _) => akka
+            .ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            })
+            .AddHocon("akka.persistence.journal.sql.auto-initialize = on", HoconAddMode.Prepend)
+            .WithSqlPersistence($"Data Source={settings.JournalFile};Pooling=True", "SQLite.MS", autoInitialize: true)
+            .WithFleetSerializer(EdgeMessages.Table)
+            .WithActors((system, actors) =>
+                actors.Register<DeviceAgentActor>(system.ActorOf(DeviceAgentActor.PropsFor(settings, steps, gateway, TimeProvider.System, poll), "device-agent"))));
+        return builder.Build();
+    }
+
+    public static Task<IActorRef> AgentAsync(IHost host) => host.Services.GetRequiredService<ActorRegistry>().GetAsync<DeviceAgentActor>();
+}
