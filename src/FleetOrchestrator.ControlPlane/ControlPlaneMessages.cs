@@ -1,4 +1,5 @@
 using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Protocol.Serialization;
@@ -37,5 +38,7 @@ public static class ControlPlaneMessages
         .Add<DeviceAppsStatesChanged>("devices.device-apps-states-changed")
         .Add<DeviceSystemInfoChanged>("devices.device-system-info-changed")
         .Add<DeviceWasSeen>("devices.device-was-seen")
-        .Add<DeviceTwinSnapshot>("devices.snapshot");
+        .Add<DeviceTwinSnapshot>("devices.snapshot")
+        .Add<GetFleetProjectionOffset>("fleet.get-projection-offset")
+        .Add<FleetProjectionOffset>("fleet.projection-offset");
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
@@ -58,6 +59,8 @@ public static class NodeHost
             options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, registry, publisher,
             twins, hocon);
 
+        // Listings and counts read the fleet table the projection keeps, never the twins.
+        builder.Services.AddSingleton(new FleetTable(persistence));
         var cache = new MetadataCache();
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, (akka, _) => akka
             .WithFleetControlPlane(settings)

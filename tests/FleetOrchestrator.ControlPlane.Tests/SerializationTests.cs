@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Protocol.DeviceApi;
@@ -60,6 +61,8 @@ public sealed class SerializationTests : IDisposable
         yield return [new DeviceSystemInfoChanged("device-1", Devices.DeviceReports.Info(), registration.RegisteredAt)];
         yield return [new DeviceWasSeen("device-1", registration.RegisteredAt)];
         yield return [new DeviceTwinSnapshot(twin)];
+        yield return [GetFleetProjectionOffset.Instance];
+        yield return [new FleetProjectionOffset(42)];
         // Last: Snapshot_comes_back_as_a_loadable_repository reads it.
         yield return [new TargetRegistrySnapshot(state)];
     }

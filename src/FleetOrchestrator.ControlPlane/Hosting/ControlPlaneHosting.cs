@@ -3,6 +3,7 @@ using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Protocol.Serialization;
@@ -23,7 +24,8 @@ public sealed record ControlPlaneSettings(
     TargetRegistrySettings TargetRegistry,
     PublisherSettings Publisher,
     DeviceTwinSettings DeviceTwins,
-    string? Hocon = null)
+    string? Hocon = null,
+    FleetProjectionSettings? FleetProjection = null)
 {
     public const string SystemName = "fleet";
     public static IReadOnlyList<string> AllRoles { get; } = [TargetsHosting.Role, PublishingHosting.Role, DevicesHosting.Role, "gateway"];
@@ -55,8 +57,11 @@ public static class ControlPlaneHosting
         else builder.WithTargetRegistryProxy();
         if (settings.Roles.Contains(PublishingHosting.Role)) builder.WithPublisher(settings.Publisher);
         if (settings.Roles.Contains(DevicesHosting.Role))
+        {
             builder.WithDeviceTwins(settings.DeviceTwins);
-        else builder.WithDeviceTwinsProxy(settings.DeviceTwins.Shards);
+            builder.WithFleetProjection(new FleetTable(settings.Persistence), settings.FleetProjection ?? new FleetProjectionSettings());
+        }
+        else builder.WithDeviceTwinsProxy(settings.DeviceTwins.Shards).WithFleetProjectionProxy();
         if (settings.Seeds.Count == 0)
             builder.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress));
         return builder;
