@@ -13,18 +13,16 @@ log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- setup
-DEBIAN_PACKAGES=(docker.io docker-registry docker-compose busybox-static curl git)
+DEBIAN_PACKAGES=(docker.io docker-registry docker-compose busybox-static postgresql curl git)
 have_binary() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 missing_packages() {
   local wanted=("${DEBIAN_PACKAGES[@]}") missing=()
-  [ "${WITH_POSTGRES:-0}" = 1 ] && wanted+=(postgresql)
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   echo "${missing[@]:-}"
 }
 cmd_setup() {
-  [ "${1:-}" = "--postgres" ] && WITH_POSTGRES=1
   if ! command -v dotnet >/dev/null 2>&1 || ! dotnet --list-sdks | grep -q '^10\.'; then
     die ".NET 10 SDK not found. Install it: https://learn.microsoft.com/dotnet/core/install/linux (e.g. 'apt-get install dotnet-sdk-10.0' from Microsoft's package feed)."
   fi
@@ -41,8 +39,8 @@ cmd_setup() {
       fi
     fi
   else
-    for b in docker dockerd docker-registry docker-compose busybox; do
-      have_binary "$b" || die "not a Debian/Ubuntu system: install $b (Docker engine, distribution registry, docker-compose, busybox static build)"
+    for b in docker dockerd docker-registry docker-compose busybox pg_ctl; do
+      have_binary "$b" || die "not a Debian/Ubuntu system: install $b (Docker engine, distribution registry, docker-compose, busybox static build, PostgreSQL)"
     done
   fi
   log "setup ok: $(dotnet --version) SDK, $(docker-registry --version 2>/dev/null | awk '{print $NF}') registry"
@@ -50,9 +48,41 @@ cmd_setup() {
 
 # ---------------------------------------------------------------- infra
 engine_up() { docker info >/dev/null 2>&1; }
+
+# PostgreSQL for cluster mode and its tests: the distribution's cluster (pg_ctlcluster), a login role
+# "fleet" that may create databases (each test makes its own), reached on loopback.
+PG_ROLE=fleet PG_PASSWORD=fleet
+postgres_psql() { su postgres -c "psql -p $1 -v ON_ERROR_STOP=1 -qtAc \"$2\""; }
+postgres_up() {
+  command -v pg_lsclusters >/dev/null 2>&1 || die "PostgreSQL not installed: run './build.sh setup'"
+  local version name port status
+  read -r version name port status _ < <(pg_lsclusters --no-header | head -1) || true
+  [ -n "${version:-}" ] || die "no PostgreSQL cluster: create one with 'pg_createcluster <version> main'"
+  if [ "$status" != online ]; then
+    log "starting PostgreSQL $version/$name on port $port"
+    pg_ctlcluster "$version" "$name" start
+    echo "$version $name" >"$WORK/postgres.started"
+  else
+    log "PostgreSQL $version/$name already running on port $port"
+  fi
+  if [ "$(postgres_psql "$port" "SELECT 1 FROM pg_roles WHERE rolname='$PG_ROLE'")" != 1 ]; then
+    postgres_psql "$port" "CREATE ROLE $PG_ROLE LOGIN CREATEDB PASSWORD '$PG_PASSWORD'" >/dev/null
+  fi
+  export FLEET_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=$PG_ROLE;Password=$PG_PASSWORD;Database=postgres"
+}
+postgres_down() {
+  if [ -f "$WORK/postgres.started" ]; then
+    local version name; read -r version name <"$WORK/postgres.started"
+    log "stopping PostgreSQL $version/$name (started by this script)"
+    pg_ctlcluster "$version" "$name" stop || true
+    rm -f "$WORK/postgres.started"
+  fi
+}
+
 cmd_infra() {
   case "${1:-}" in
     up)
+      postgres_up
       if engine_up; then log "Docker engine already running"; return; fi
       have_binary dockerd || die "dockerd not found: run './build.sh setup'"
       log "starting the Docker engine (log: $WORK/dockerd.log)"
@@ -63,6 +93,7 @@ cmd_infra() {
       tail -20 "$WORK/dockerd.log" >&2; die "Docker engine did not start"
       ;;
     down)
+      postgres_down
       if [ -f "$WORK/dockerd.pid" ]; then
         local pid; pid="$(cat "$WORK/dockerd.pid")"
         log "stopping the Docker engine we started (pid $pid)"
@@ -128,8 +159,8 @@ case "${1:-help}" in
   demo) cmd_demo ;;
   *) cat <<USAGE
 usage: ./build.sh <command>
-  setup [--postgres]  install what is missing (Debian/Ubuntu, as root) and check the .NET 10 SDK
-  infra up|down       start / stop the Docker engine (only what this script started is stopped)
+  setup               install what is missing (Debian/Ubuntu, as root) and check the .NET 10 SDK
+  infra up|down       start / stop the Docker engine and PostgreSQL (only what this script started is stopped)
   build               build everything; executables land in artifacts/bin/<tool>/<tool>
   test                setup, infra up, build, run every test project, print the totals
   demo                publish examples/containers to a local registry and print the target

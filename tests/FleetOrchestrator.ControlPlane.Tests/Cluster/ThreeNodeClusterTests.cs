@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.ControlPlane.Hosting;
+using FleetOrchestrator.ControlPlane.Publishing;
+using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.TestSupport;
+using FleetOrchestrator.Tuf.Repository;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace FleetOrchestrator.ControlPlane.Tests.Cluster;
+
+/// <summary>Cluster mode: three nodes on loopback sharing one PostgreSQL journal, as production runs them.</summary>
+public sealed class ThreeNodeClusterTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private readonly TestRepository _keys = new();
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private async Task<IHost> StartNodeAsync(int port, string seed, string postgres)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(new ControlPlaneSettings(
+            "127.0.0.1", port, [seed], ControlPlaneSettings.AllRoles, PersistenceSettings.Postgres(postgres),
+            new TargetRegistrySettings("acme", _keys.Root, _keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)),
+            new PublisherSettings("acme", "127.0.0.1:5000", PlainHttp: true, new Dictionary<string, string>(), TimeSpan.FromSeconds(20)),
+            new DeviceTwinSettings(Shards: 30))));
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    private static ActorSystem SystemOf(IHost host) => host.Services.GetRequiredService<ActorSystem>();
+
+    private static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task A_stopped_nodes_twins_come_back_on_the_others_with_their_state()
+    {
+        await using var database = await PostgresDatabase.CreateAsync();
+        var seedPort = FreePort();
+        var seed = $"akka.tcp://{ControlPlaneSettings.SystemName}@127.0.0.1:{seedPort}";
+        var first = await StartNodeAsync(seedPort, seed, database.ConnectionString);
+        var second = await StartNodeAsync(0, seed, database.ConnectionString);
+        var third = await StartNodeAsync(0, seed, database.ConnectionString);
+        try
+        {
+            await UntilAsync(() => Akka.Cluster.Cluster.Get(SystemOf(first)).State.Members.Count(m => m.Status == MemberStatus.Up) == 3, "three members up");
+
+            var twins = await first.Services.GetRequiredService<ActorRegistry>().GetAsync<DeviceTwinActor>();
+            var devices = Enumerable.Range(1, 40).Select(i => $"device-{i}").ToList();
+            foreach (var device in devices)
+                await twins.Ask<DeviceRegistered>(new RegisterDevice(device, "rpi4", "main", "fp-" + device, "lab", ["web"]), Wait);
+
+            Assert.True(await database.CountRowsAsync("journal") >= devices.Count, "the registrations are not in the PostgreSQL journal");
+
+            // The twins are spread over the nodes: the third one hosts some of them.
+            var thirdRegion = await SystemOf(third).Services().GetAsync<DeviceTwinActor>();
+            var onThird = (await thirdRegion.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, Wait)).Shards.Sum(s => s.EntityIds.Count);
+            Assert.True(onThird > 0, "no twin was hosted by the third node");
+
+            await third.StopAsync();
+            third.Dispose();
+            await UntilAsync(() => Akka.Cluster.Cluster.Get(SystemOf(first)).State.Members.Count(m => m.Status == MemberStatus.Up) == 2, "the third node to leave");
+
+            // Every twin answers from the remaining nodes with the registration read back from PostgreSQL.
+            foreach (var device in devices)
+            {
+                var view = await twins.Ask<DeviceView>(new GetDevice(device), Wait);
+                Assert.Equal("fp-" + device, view.State.Registration?.CertificateSha256);
+                Assert.Equal("lab", view.State.Registration?.Group);
+            }
+            // A second registration of a known device is still refused: the state is the persisted one, not a fresh twin.
+            Assert.IsType<DeviceRegistrationRefused>(await twins.Ask<object>(new RegisterDevice("device-1", "rpi4", "main", "other"), Wait));
+        }
+        finally
+        {
+            foreach (var host in new[] { second, first })
+            {
+                await host.StopAsync();
+                host.Dispose();
+            }
+        }
+    }
+}
+
+internal static class ActorSystemRegistry
+{
+    public static ActorRegistry Services(this ActorSystem system) => ActorRegistry.For(system);
+}
