@@ -21,16 +21,19 @@ public static class NodeHost
 {
     public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken cancellation = default)
     {
+        args = ExpandListSwitches(args);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables("FLEET_");
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
         {
             ["--data"] = "Node:Data", ["--gateway-port"] = "Node:GatewayPort", ["--pbm-port"] = "Node:PbmPort",
             ["--remoting-port"] = "Node:RemotingPort", ["--hostname"] = "Node:Hostname", ["--postgres"] = "Node:Postgres",
-            ["--hocon"] = "Node:HoconDirectory",
+            ["--hocon"] = "Node:HoconDirectory", ["--public-hostname"] = "Node:PublicHostname",
         });
         var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
         if (options.Data.Length == 0) throw new FactoryFilesException("no data directory: pass --data <dir>");
+        if (options.Roles.FirstOrDefault(r => !ControlPlaneSettings.AllRoles.Contains(r)) is { } unknownRole)
+            throw new UsageException($"unknown role \"{unknownRole}\"; roles: {string.Join(", ", ControlPlaneSettings.AllRoles)}");
 
         var files = new FactoryFiles(options.Data);
         var factory = await files.LoadSettingsAsync(cancellation);
@@ -57,7 +60,7 @@ public static class NodeHost
             tunables.GetInt("fleet.gateway.device-request-burst", 60), lastSeenResolution);
         var settings = new ControlPlaneSettings(options.Hostname, options.RemotingPort, options.Seeds,
             options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, registry, publisher,
-            twins, hocon);
+            twins, hocon, PublicHostname: options.PublicHostname);
 
         // Listings and counts read the fleet table the projection keeps, never the twins.
         builder.Services.AddSingleton(new FleetTable(persistence));
@@ -68,7 +71,8 @@ public static class NodeHost
                 system.ActorOf(Props.Create(() => new MetadataCacheActor(cache, actors.Get<TargetRegistryActor>())), "gateway-metadata")));
 
         builder.Services.AddDeviceRateLimit(limits);
-        var gatewayCertificate = ca.IssueGatewayCertificate([options.Hostname, .. options.GatewayHostNames]);
+        var advertised = options.PublicHostname ?? options.Hostname;
+        var gatewayCertificate = ca.IssueGatewayCertificate([options.Hostname, .. options.PublicHostname is { } name ? [name] : Array.Empty<string>(), .. options.GatewayHostNames]);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // The largest per-endpoint limit; each endpoint sets its own (RequestSizeLimit metadata).
@@ -89,11 +93,39 @@ public static class NodeHost
         logger.LogInformation("factory {Factory}: registry {Registry}, gateway https://{Host}:{Port}, remoting {Host}:{RemotingPort}",
             factory.Factory, factory.Registry, options.Hostname, options.GatewayPort, options.Hostname, options.RemotingPort);
 
-        var gatewayUrl = $"https://{options.Hostname}:{options.GatewayPort}";
+        var gatewayUrl = $"https://{advertised}:{options.GatewayPort}";
         // Resolved on first use: the actor system starts with the host, after this method returns.
         var deviceTwins = app.Services.GetRequiredService<IRequiredActor<DeviceTwinActor>>();
         GatewayEndpoints.Map(app, new GatewayContext(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, cache, gatewayUrl, limits));
         return app;
+    }
+
+    /// <summary>
+    /// <c>--seed &lt;address&gt;</c> (repeatable) and <c>--roles a,b</c> as configuration array entries
+    /// (<c>Node:Seeds:0</c>, ...), which switch mappings cannot express.
+    /// </summary>
+    internal static string[] ExpandListSwitches(string[] args)
+    {
+        var expanded = new List<string>(args.Length);
+        var seeds = 0;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "--seed" or "--roles" && i + 1 == args.Length) throw new UsageException($"{args[i]} needs a value");
+            if (args[i] == "--seed")
+            {
+                expanded.AddRange([$"--Node:Seeds:{seeds++}", args[++i]]);
+            }
+            else if (args[i] == "--roles")
+            {
+                var roles = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                for (var r = 0; r < roles.Length; r++) expanded.AddRange([$"--Node:Roles:{r}", roles[r]]);
+            }
+            else
+            {
+                expanded.Add(args[i]);
+            }
+        }
+        return [.. expanded];
     }
 
     /// <summary>Every <c>*.conf</c> of the folder, in name order (later files override earlier ones).</summary>

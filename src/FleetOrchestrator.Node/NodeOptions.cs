@@ -10,7 +10,9 @@ public sealed record NodeOptions
     public int RemotingPort { get; init; } = 4053;
     /// <summary>Address the node binds and advertises; loopback in embedded mode.</summary>
     public string Hostname { get; init; } = "127.0.0.1";
-    /// <summary>Host names the gateway certificate is valid for, besides <see cref="Hostname"/>.</summary>
+    /// <summary>Name other nodes and devices reach this node by, when it differs from <see cref="Hostname"/> (a container binding 0.0.0.0).</summary>
+    public string? PublicHostname { get; init; }
+    /// <summary>Host names the gateway certificate is valid for, besides <see cref="Hostname"/> and <see cref="PublicHostname"/>.</summary>
     public string[] GatewayHostNames { get; init; } = ["localhost"];
     /// <summary>Seed addresses; empty = embedded mode (this node forms its own cluster).</summary>
     public string[] Seeds { get; init; } = [];

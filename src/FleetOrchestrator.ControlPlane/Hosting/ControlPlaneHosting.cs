@@ -15,6 +15,7 @@ namespace FleetOrchestrator.ControlPlane.Hosting;
 /// <param name="Port">Remoting port; 0 picks a free one (tests).</param>
 /// <param name="Seeds">Seed node addresses (<c>akka.tcp://fleet@host:port</c>); none = this node forms its own cluster (embedded mode).</param>
 /// <param name="Roles">Cluster roles of this node; embedded mode runs all of them.</param>
+/// <param name="PublicHostname">Address other nodes reach this one at, when it differs from the bound <paramref name="Hostname"/> (containers bind 0.0.0.0).</param>
 public sealed record ControlPlaneSettings(
     string Hostname,
     int Port,
@@ -25,7 +26,8 @@ public sealed record ControlPlaneSettings(
     PublisherSettings Publisher,
     DeviceTwinSettings DeviceTwins,
     string? Hocon = null,
-    FleetProjectionSettings? FleetProjection = null)
+    FleetProjectionSettings? FleetProjection = null,
+    string? PublicHostname = null)
 {
     public const string SystemName = "fleet";
     public static IReadOnlyList<string> AllRoles { get; } = [TargetsHosting.Role, PublishingHosting.Role, DevicesHosting.Role, "gateway"];
@@ -47,7 +49,7 @@ public static class ControlPlaneHosting
     {
         if (settings.Hocon is { } hocon) builder.AddHocon(hocon, HoconAddMode.Prepend);
         builder
-            .WithRemoting(settings.Hostname, settings.Port)
+            .WithRemoting(new RemoteOptions { HostName = settings.Hostname, Port = settings.Port, PublicHostName = settings.PublicHostname })
             .WithClustering(new ClusterOptions { Roles = settings.Roles.ToArray(), SeedNodes = settings.Seeds.ToArray() })
             .WithFleetSerializer(ControlPlaneMessages.Table)
             .WithFleetPersistence(settings.Persistence)
