@@ -1,12 +1,22 @@
 using CliWrap;
 using CliWrap.Buffered;
+using FleetOrchestrator.TestSupport;
 
 namespace FleetOrchestrator.Edge.Tests;
 
-/// <summary>Runs the built fleet-edge (copied next to the tests by the project reference) as a separate process.</summary>
+/// <summary>
+/// Runs the built fleet-edge as a separate process, from the Edge project's own output folder (built by the project
+/// reference): its runtime config and dependencies are the agent's, not those of this test project (which adds ASP.NET Core).
+/// </summary>
 public static class FleetEdgeProcess
 {
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "fleet-edge.dll");
+    private static readonly string Dll = Locate();
+
+    private static string Locate()
+    {
+        var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+        return Path.Combine(ContainersGit.RepositoryRoot(), "src", "FleetOrchestrator.Edge", "bin", tfm.Parent!.Name, tfm.Name, "fleet-edge.dll");
+    }
 
     public static async Task<BufferedCommandResult> RunAsync(params string[] args)
     {

@@ -173,7 +173,7 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
                 Run(id, UpdatePhase.Installed, () => _steps.InstallAsync(update, Ct));
                 break;
             case UpdatePhase.Installed:
-                Run(id, UpdatePhase.Started, () => _steps.StartAsync(update.Target, Ct));
+                Run(id, UpdatePhase.Started, () => _steps.StartAsync(update.Target, update.Install, Ct));
                 break;
             case UpdatePhase.Started:
                 _steps.HoldHealthyAsync(update.Target, Ct).ContinueWith(t => new HealthHeld(id, t.IsCompletedSuccessfully ? t.Result : Unwrap(t.Exception).Message),

@@ -71,14 +71,14 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
         }
     }
 
-    /// <summary><c>pull</c> then <c>up --remove-orphans -d</c> of every app of the target.</summary>
-    public async Task StartAsync(DeviceTarget target, CancellationToken ct)
+    /// <summary><c>pull</c> then <c>up --remove-orphans -d</c> of every app of the target; the apps in <paramref name="replaced"/> (new files) are recreated.</summary>
+    public async Task StartAsync(DeviceTarget target, IReadOnlyCollection<string> replaced, CancellationToken ct)
     {
         foreach (var app in target.Apps.Keys.Order(StringComparer.Ordinal))
         {
             var project = Project(app);
             await project.PullAsync(ct);
-            await project.UpAsync(ct);
+            await project.UpAsync(ct, forceRecreate: replaced.Contains(app));
         }
     }
 
@@ -173,7 +173,7 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
         {
             try
             {
-                await StartAsync(previous, ct);
+                await StartAsync(previous, update.Install, ct);
             }
             catch (Exception e) when (e is ComposeException or IOException or DockerApiException or FleetOrchestrator.ComposeApps.Compose.ComposeFileException)
             {

@@ -62,8 +62,13 @@ public sealed class ComposeProject
         if (missing.Count > 0) await RunAsync("pull", ["pull", .. missing], ct);
     }
 
-    /// <summary><c>up --remove-orphans -d</c>: creates or recreates what changed and starts it.</summary>
-    public Task UpAsync(CancellationToken ct) => RunAsync("up", ["up", "--remove-orphans", "-d"], ct);
+    /// <summary>
+    /// <c>up --remove-orphans -d</c>: creates or recreates what changed and starts it. <paramref name="forceRecreate"/>
+    /// recreates every container: needed after the app folder was replaced, since bind mounts of an unchanged service
+    /// definition would otherwise still point at the old (moved away) files.
+    /// </summary>
+    public Task UpAsync(CancellationToken ct, bool forceRecreate = false) =>
+        RunAsync("up", forceRecreate ? ["up", "--remove-orphans", "--force-recreate", "-d"] : ["up", "--remove-orphans", "-d"], ct);
 
     /// <summary>
     /// <c>down --remove-orphans</c>: stops and removes the containers and networks (volumes stay). When the app

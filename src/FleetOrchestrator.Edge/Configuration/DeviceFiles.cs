@@ -60,6 +60,6 @@ public sealed class DeviceFiles(string dataDirectory)
             writer.Flush();
             stream.Flush(flushToDisk: true);
         }
-        File.Move(temporary, path);
+        File.Move(temporary, path, overwrite: true);
     }
 }

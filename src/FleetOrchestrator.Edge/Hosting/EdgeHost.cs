@@ -34,6 +34,8 @@ public static class EdgeHost
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSystemd(); // sd_notify READY and journald-friendly logs under systemd; a no-op elsewhere
         builder.Logging.ClearProviders();
+        // Logs go to stderr: stdout carries the command's own result.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddSimpleConsole(options =>
         {
             options.SingleLine = true;
