@@ -43,6 +43,10 @@ public static class AgentCommands
             EdgeSettings settings;
             try { settings = EdgeSettings.Load(result.GetValue(dataDirectory)!, result.GetValue(config)); }
             catch (EdgeSettingsException e) { return await FailAsync("update", e.Message); }
+            FileStream held;
+            try { held = EdgeHost.LockDataDirectory(settings); }
+            catch (IOException e) { return await FailAsync("update", e.Message); }
+            await using var _ = held;
             using var host = await EdgeHost.BuildAsync(settings, poll: false, ct);
             await host.StartAsync(ct);
             try
@@ -76,6 +80,10 @@ public static class AgentCommands
             EdgeSettings settings;
             try { settings = EdgeSettings.Load(result.GetValue(dataDirectory)!, result.GetValue(config)); }
             catch (EdgeSettingsException e) { return await FailAsync("run", e.Message); }
+            FileStream held;
+            try { held = EdgeHost.LockDataDirectory(settings); }
+            catch (IOException e) { return await FailAsync("run", e.Message); }
+            await using var _ = held;
             using var host = await EdgeHost.BuildAsync(settings, poll: true, ct);
             await host.RunAsync(ct);
             return 0;

@@ -22,6 +22,26 @@ public static class EdgeHost
 {
     public const string SystemName = "fleet-edge";
 
+    public const string LockFileName = "agent.lock";
+
+    /// <summary>
+    /// Holds the data directory for one agent process (an exclusive lock on <c>agent.lock</c>, released when disposed or
+    /// when the process dies): the daemon and an <c>update --once</c> must never drive the same apps and journal at once.
+    /// </summary>
+    /// <exception cref="IOException">Another agent holds it; the message says so.</exception>
+    public static FileStream LockDataDirectory(EdgeSettings settings)
+    {
+        var path = Path.Combine(settings.DataDirectory, LockFileName);
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"another fleet-edge agent is running on {settings.DataDirectory} ({path} is locked); stop it first", e);
+        }
+    }
+
     /// <param name="poll">True for the daemon (cycles every poll interval); false when cycles are asked for (update --once).</param>
     public static async Task<IHost> BuildAsync(EdgeSettings settings, bool poll, CancellationToken ct)
     {
