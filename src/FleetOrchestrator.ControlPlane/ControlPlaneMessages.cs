@@ -21,6 +21,7 @@ public static class ControlPlaneMessages
         .Add<PublishTarget>("publishing.publish-target")
         .Add<TargetPublished>("publishing.target-published")
         .Add<PublishFailed>("publishing.publish-failed")
+        .Add<PublishProgressed>("publishing.publish-progressed")
         .Add<RegisterDevice>("devices.register-device")
         .Add<DeviceRegistered>("devices.device-registered")
         .Add<DeviceRegistrationRefused>("devices.device-registration-refused")

@@ -15,6 +15,10 @@ public sealed class ContainerBuilder(string registry, string factory, IProgress<
 {
     private const int OutputTailLines = 20;
 
+    /// <summary>What docker prints when the engine or the registry could not be reached (rather than a broken Dockerfile).</summary>
+    private static readonly string[] UnreachableMarkers =
+        ["Cannot connect to the Docker daemon", "error during connect", "connection refused", "i/o timeout", "TLS handshake timeout", "503 Service Unavailable"];
+
     public string ImageName(ContainerFolder container) => $"{registry}/{factory}/{container.Name}";
 
     public async Task<BuiltContainer> BuildAndPushAsync(ContainerFolder container, string buildTag, CancellationToken ct)
@@ -48,7 +52,10 @@ public sealed class ContainerBuilder(string registry, string factory, IProgress<
         if (result.ExitCode != 0)
         {
             var tail = string.Join('\n', (result.StandardError + result.StandardOutput).Trim().Split('\n').TakeLast(OutputTailLines));
-            throw new PublishException($"container '{subject}': docker {args[0]} failed (exit {result.ExitCode}):\n{tail}");
+            throw new PublishException($"container '{subject}': docker {args[0]} failed (exit {result.ExitCode}):\n{tail}")
+            {
+                Transient = UnreachableMarkers.Any(marker => tail.Contains(marker, StringComparison.OrdinalIgnoreCase)),
+            };
         }
     }
 }

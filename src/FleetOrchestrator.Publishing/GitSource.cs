@@ -32,6 +32,16 @@ public static class GitSource
         return new SourceRevision(sha, shortSha, count);
     }
 
+    /// <summary>The commit a branch points at, read without a clone (<c>git ls-remote</c>), for watching a repository cheaply.</summary>
+    public static async Task<string> HeadOfAsync(string repository, string branch, CancellationToken ct)
+    {
+        if (branch.StartsWith('-') || branch.Length is 0 or > 256 || branch.Any(char.IsWhiteSpace))
+            throw new PublishException($"'{branch}' is not a branch name");
+        var output = await GitAsync(Path.GetTempPath(), ct, "ls-remote", "--heads", "--", repository, "refs/heads/" + branch);
+        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(l => l.EndsWith("\trefs/heads/" + branch, StringComparison.Ordinal));
+        return line?[..line.IndexOf('\t')] ?? throw new PublishException($"{repository} has no branch '{branch}'");
+    }
+
     /// <summary>Writes the tree of <paramref name="commitSha"/> into <paramref name="destination"/> (symlinks stay links).</summary>
     public static async Task ExportAsync(string repository, string commitSha, string destination, CancellationToken ct)
     {

@@ -28,6 +28,7 @@ public sealed class ImageResolver(OciRegistryClient registry, int maxConcurrency
             .ToDictionary(g => g.Key, g => g.Select(r => $"{r.App}/{r.Request.Service}").ToList());
         var resolved = new Dictionary<ImageReference, ResolvedImage>();
         var failures = new List<string>();
+        var unreachable = false;
         using var gate = new SemaphoreSlim(maxConcurrency);
         await Task.WhenAll(users.Keys.Select(async image =>
         {
@@ -40,12 +41,16 @@ public sealed class ImageResolver(OciRegistryClient registry, int maxConcurrency
             }
             catch (OciException e)
             {
-                lock (failures) failures.Add($"service {string.Join(", ", users[image])} image '{image}': {e.Message}");
+                lock (failures)
+                {
+                    failures.Add($"service {string.Join(", ", users[image])} image '{image}': {e.Message}");
+                    unreachable |= e is OciRegistryUnavailableException;
+                }
             }
             finally { gate.Release(); }
         }));
         if (failures.Count > 0)
-            throw new PublishException("cannot pin images: " + string.Join("; ", failures.Order(StringComparer.Ordinal)));
+            throw new PublishException("cannot pin images: " + string.Join("; ", failures.Order(StringComparer.Ordinal))) { Transient = unreachable };
         return resolved;
     }
 

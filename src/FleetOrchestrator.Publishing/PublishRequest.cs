@@ -29,4 +29,8 @@ public sealed record PublishProgress(string Stage, string Subject, string Messag
 }
 
 /// <summary>A publish that cannot go on; the message says what is wrong, and nothing was recorded.</summary>
-public sealed class PublishException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class PublishException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The cause may go away by itself (the engine or registry was unreachable): retrying makes sense.</summary>
+    public bool Transient { get; init; }
+}

@@ -33,14 +33,15 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
 
     /// <param name="htpasswd">Optional htpasswd file content (bcrypt) to require basic auth.</param>
     /// <param name="authSection">Optional <c>auth:</c> section of the registry configuration, as YAML (e.g. token auth).</param>
-    public static async Task<RegistryProcess> StartAsync(string? htpasswd = null, string? authSection = null)
+    /// <param name="port">A fixed port (e.g. one a test already pointed a client at); default: a free one.</param>
+    public static async Task<RegistryProcess> StartAsync(string? htpasswd = null, string? authSection = null, int? port = null)
     {
         var binary = FindBinary();
         var root = Path.Combine(Path.GetTempPath(), "fleet-registry-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
         for (var attempt = 0; ; attempt++)
         {
-            var port = FreePort();
+            var listenPort = port ?? FreePort();
             var auth = authSection is null ? "" : authSection.TrimEnd() + "\n";
             if (htpasswd is not null)
             {
@@ -50,7 +51,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
             }
             var config = Path.Combine(root, "config.yml");
             await File.WriteAllTextAsync(config,
-                $"version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\n  delete:\n    enabled: true\n{auth}http:\n  addr: 127.0.0.1:{port}\n");
+                $"version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\n  delete:\n    enabled: true\n{auth}http:\n  addr: 127.0.0.1:{listenPort}\n");
             var psi = new ProcessStartInfo(binary, ["serve", config])
             {
                 RedirectStandardError = true,
@@ -62,11 +63,11 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
             process.ErrorDataReceived += (_, _) => { };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            var registry = new RegistryProcess(process, root, port);
+            var registry = new RegistryProcess(process, root, listenPort);
             if (await registry.WaitReadyAsync(TimeSpan.FromSeconds(10))) return registry;
             registry.Kill();
             if (attempt >= 2)
-                throw new InvalidOperationException($"registry did not start on 127.0.0.1:{port}");
+                throw new InvalidOperationException($"registry did not start on 127.0.0.1:{listenPort}");
         }
     }
 

@@ -12,3 +12,12 @@ public sealed record TargetPublished(string Name, string Tag, int TargetsVersion
 
 /// <summary>The publish failed; nothing was recorded. <see cref="Reason"/> says why.</summary>
 public sealed record PublishFailed(string Repository, string Ref, string Reason) : IFleetMessage;
+
+/// <summary>A step of a running publish (source, build, push, bundle, retry, target ...), published on <see cref="PublishingTopics.Progress"/>.</summary>
+public sealed record PublishProgressed(string Repository, string Stage, string Subject, string Message) : IFleetMessage;
+
+public static class PublishingTopics
+{
+    /// <summary>Distributed pub/sub topic carrying <see cref="PublishProgressed"/> of every publish in the cluster.</summary>
+    public const string Progress = "publishing-progress";
+}
