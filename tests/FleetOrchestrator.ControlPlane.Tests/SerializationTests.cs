@@ -35,6 +35,7 @@ public sealed class SerializationTests : IDisposable
         yield return [new PublishTarget("/srv/containers.git", "main", "main", ["generic", "rpi4"], 7)];
         yield return [new TargetPublished("acme-7", "main", 3, new Dictionary<string, string> { ["app"] = "r/acme/app@sha256:00" }, "0123abcd")];
         yield return [new PublishFailed("/srv/containers.git", "main", "compose file invalid")];
+        yield return [new PublishProgressed("/srv/containers.git", "push", "httpd", "127.0.0.1:5000/acme/httpd:1a2b3c4")];
         var registration = new DeviceRegistration("rpi4", "main", new string('a', 64), new DateTimeOffset(2026, 11, 2, 3, 4, 5, TimeSpan.Zero));
         yield return [new RegisterDevice("device-1", "rpi4", "main", new string('a', 64))];
         yield return [new DeviceRegistered("device-1")];
