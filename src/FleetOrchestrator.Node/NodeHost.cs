@@ -50,8 +50,13 @@ public static class NodeHost
             new RepositoryOptions { TimestampLifetime = tunables.GetTimeSpan("fleet.targets.timestamp-lifetime", TimeSpan.FromDays(7)) },
             tunables.GetTimeSpan("fleet.targets.refresh-check-interval", TimeSpan.FromHours(1)),
             tunables.GetInt("fleet.targets.snapshot-every", 20));
+        var watchedRepository = tunables.GetString("fleet.publishing.watch.repository", "");
+        var watch = watchedRepository.Length == 0 ? null : new BranchWatchSettings(watchedRepository,
+            tunables.GetString("fleet.publishing.watch.branch", "main"), tunables.GetString("fleet.publishing.watch.tag", "main"),
+            tunables.GetStringList("fleet.publishing.watch.hardware-ids", []).ToList(), tunables.GetTimeSpan("fleet.publishing.watch.interval", TimeSpan.FromMinutes(1)));
         var publisher = new PublisherSettings(factory.Factory, factory.Registry, factory.PlainHttp,
-            factory.Mirrors ?? new Dictionary<string, string>(), tunables.GetTimeSpan("fleet.publishing.record-timeout", TimeSpan.FromSeconds(30)));
+            factory.Mirrors ?? new Dictionary<string, string>(), tunables.GetTimeSpan("fleet.publishing.record-timeout", TimeSpan.FromSeconds(30)),
+            tunables.GetTimeSpan("fleet.publishing.retry-backoff", TimeSpan.FromSeconds(2)), tunables.GetInt("fleet.publishing.max-retries", 5), watch);
         var lastSeenResolution = tunables.GetTimeSpan("fleet.devices.last-seen-resolution", TimeSpan.FromMinutes(15));
         var twins = new DeviceTwinSettings(tunables.GetInt("fleet.devices.shards", 100),
             tunables.GetTimeSpan("akka.cluster.sharding.passivate-idle-entity-after", TimeSpan.FromMinutes(2)),

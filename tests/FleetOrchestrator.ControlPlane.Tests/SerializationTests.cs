@@ -36,6 +36,10 @@ public sealed class SerializationTests : IDisposable
         yield return [new TargetPublished("acme-7", "main", 3, new Dictionary<string, string> { ["app"] = "r/acme/app@sha256:00" }, "0123abcd")];
         yield return [new PublishFailed("/srv/containers.git", "main", "compose file invalid")];
         yield return [new PublishProgressed("/srv/containers.git", "push", "httpd", "127.0.0.1:5000/acme/httpd:1a2b3c4")];
+        yield return [new WatchedCommitHandled("/srv/containers.git", "main", "0123abcd", "acme-7", null, DateTimeOffset.Parse("2026-11-28T06:00:00Z"))];
+        yield return [GetBranchWatchStatus.Instance];
+        yield return [new BranchWatchStatus("/srv/containers.git", "main", "0123abcd", "acme-7", null, 3, 12, null)];
+        yield return [new BranchWatchState("0123abcd", "acme-7", "build failed", 4)];
         var registration = new DeviceRegistration("rpi4", "main", new string('a', 64), new DateTimeOffset(2026, 11, 2, 3, 4, 5, TimeSpan.Zero));
         yield return [new RegisterDevice("device-1", "rpi4", "main", new string('a', 64))];
         yield return [new DeviceRegistered("device-1")];

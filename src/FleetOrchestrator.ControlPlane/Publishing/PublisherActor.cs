@@ -6,6 +6,7 @@ namespace FleetOrchestrator.ControlPlane.Publishing;
 /// <summary>The factory's registry settings every publish uses, and how stages are retried.</summary>
 /// <param name="RetryBackoff">First pause before a step that failed transiently (registry or engine unreachable) runs again; it doubles up to 30× this.</param>
 /// <param name="MaxRetries">Restarts of one step before the publish gives up.</param>
+/// <param name="Watch">A branch to publish on every new commit; null: publishes happen on request only.</param>
 public sealed record PublisherSettings(
     string Factory,
     string Registry,
@@ -13,7 +14,8 @@ public sealed record PublisherSettings(
     IReadOnlyDictionary<string, string> Mirrors,
     TimeSpan RecordTimeout,
     TimeSpan? RetryBackoff = null,
-    int MaxRetries = 5)
+    int MaxRetries = 5,
+    BranchWatchSettings? Watch = null)
 {
     public TimeSpan RetryMinBackoff => RetryBackoff ?? TimeSpan.FromSeconds(2);
     public TimeSpan RetryMaxBackoff => RetryMinBackoff * 30;
