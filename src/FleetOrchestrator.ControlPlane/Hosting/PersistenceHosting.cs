@@ -1,6 +1,7 @@
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using FleetOrchestrator.ControlPlane.Devices;
+using Microsoft.Data.Sqlite;
 
 namespace FleetOrchestrator.ControlPlane.Hosting;
 
@@ -22,7 +23,29 @@ public static class PersistenceHosting
     /// Akka.Persistence.Sql as the default journal and snapshot store (tables created on first use), with the
     /// device twin events tagged for the fleet projection.
     /// </summary>
-    public static AkkaConfigurationBuilder WithFleetPersistence(this AkkaConfigurationBuilder builder, PersistenceSettings settings) =>
-        builder.WithSqlPersistence(settings.ConnectionString, settings.ProviderName, autoInitialize: true,
+    public static AkkaConfigurationBuilder WithFleetPersistence(this AkkaConfigurationBuilder builder, PersistenceSettings settings)
+    {
+        if (settings.ProviderName == PersistenceSettings.Sqlite)
+        {
+            UseWriteAheadLog(settings.ConnectionString);
+            // SQLite has one writer at a time: concurrent journal writers only wait on each other's locks
+            // (busy retries), while one writer still batches many actors' events per transaction.
+            builder.AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend);
+        }
+        return builder.WithSqlPersistence(settings.ConnectionString, settings.ProviderName, autoInitialize: true,
             journalBuilder: journal => journal.AddWriteEventAdapter<DeviceTwinTagger>("device-twin-tagger", [typeof(IDeviceTwinEvent)]));
+    }
+
+    /// <summary>
+    /// Puts the SQLite file in write-ahead-log mode (a setting stored in the file, so once is enough): the journal's
+    /// writes, the read journal's polling and the fleet projection's transactions then no longer block each other.
+    /// </summary>
+    private static void UseWriteAheadLog(string connectionString)
+    {
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL";
+        command.ExecuteNonQuery();
+    }
 }

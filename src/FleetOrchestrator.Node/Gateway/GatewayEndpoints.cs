@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Devices;
@@ -29,6 +30,12 @@ public sealed record GatewayContext(DeviceCa Ca, string RegistrationToken, byte[
 {
     /// <summary>Devices already fetched from twins; registrations and views never change in this version, so entries stay valid.</summary>
     public ConcurrentDictionary<string, GatewayDevice> Devices { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The device each TLS connection authenticated as, keyed by the connection's client certificate object (one per
+    /// connection, gone with it): the chain is built once per connection, not once per keep-alive request.
+    /// </summary>
+    public ConditionalWeakTable<X509Certificate2, GatewayDevice> Connections { get; } = new();
 
     /// <summary>When each device's check-in was last passed to its twin (ticks), so a twin hears of check-ins once per last-seen resolution.</summary>
     public ConcurrentDictionary<string, long> SeenToldAt { get; } = new(StringComparer.Ordinal);
@@ -111,6 +118,8 @@ public static partial class GatewayEndpoints
             await ErrorAsync(context, StatusCodes.Status401Unauthorized, "certificate-required", "this endpoint needs the device's client certificate (mutual TLS)");
             return null;
         }
+        if (gateway.Connections.TryGetValue(certificate, out var authenticated) && DateTime.UtcNow < certificate.NotAfter.ToUniversalTime())
+            return authenticated;
         if (!gateway.Ca.Issued(certificate, out var problem))
         {
             await ErrorAsync(context, StatusCodes.Status401Unauthorized, "certificate-untrusted", $"the client certificate was not issued by this factory's device CA: {problem}");
@@ -123,6 +132,7 @@ public static partial class GatewayEndpoints
             await ErrorAsync(context, StatusCodes.Status403Forbidden, "device-unknown", $"no registered device \"{name}\" holds this certificate");
             return null;
         }
+        gateway.Connections.AddOrUpdate(certificate, device);
         return device;
     }
 

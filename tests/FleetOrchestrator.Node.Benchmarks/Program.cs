@@ -1,0 +1,34 @@
+using FleetOrchestrator.Node.Benchmarks;
+
+// Control-plane benchmarks (docs/benchmarks.md, "Control plane"):
+//   checkins [--seconds 10] [--rounds 3] [--connections 64]   304 check-ins: fleet-node gateway vs bare Kestrel, each served by a child process
+//   twins [--count 100000]                                    registering twins on one embedded node: time, memory per live twin, projection catch-up
+// serve-node / serve-bare are the child processes checkins starts.
+var options = Options.Parse(args.Skip(1).ToArray());
+return args.FirstOrDefault() switch
+{
+    "checkins" => await CheckinBenchmark.RunAsync(options),
+    "twins" => await TwinBenchmark.RunAsync(options),
+    "serve-node" => await Servers.ServeNodeAsync(options),
+    "serve-bare" => await Servers.ServeBareAsync(options),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: checkins [--seconds N] [--rounds N] [--connections N] | twins [--count N]");
+    return 2;
+}
+
+internal sealed record Options(IReadOnlyDictionary<string, string> Values)
+{
+    public static Options Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2) values[args[i].TrimStart('-')] = args[i + 1];
+        return new Options(values);
+    }
+
+    public string String(string name, string fallback = "") => Values.GetValueOrDefault(name, fallback);
+    public int Int(string name, int fallback) => Values.TryGetValue(name, out var v) ? int.Parse(v) : fallback;
+}
