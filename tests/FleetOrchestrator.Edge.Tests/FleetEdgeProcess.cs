@@ -18,11 +18,18 @@ public static class FleetEdgeProcess
         return Path.Combine(ContainersGit.RepositoryRoot(), "src", "FleetOrchestrator.Edge", "bin", tfm.Parent!.Name, tfm.Name, "fleet-edge.dll");
     }
 
-    public static async Task<BufferedCommandResult> RunAsync(params string[] args)
+    /// <summary>A run that hangs is killed after this long, so a stuck agent fails the test instead of blocking it.</summary>
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
+
+    public static Task<BufferedCommandResult> RunAsync(params string[] args) => RunAsync(args, new Dictionary<string, string?>());
+
+    public static async Task<BufferedCommandResult> RunAsync(string[] args, IReadOnlyDictionary<string, string?> environment)
     {
         Assert.True(File.Exists(Dll), $"fleet-edge.dll not found at {Dll}");
+        using var limit = new CancellationTokenSource(Limit);
         return await Cli.Wrap("dotnet").WithArguments([Dll, .. args])
+            .WithEnvironmentVariables(environment)
             .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync();
+            .ExecuteBufferedAsync(limit.Token);
     }
 }

@@ -33,6 +33,10 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
     private int _pendingReports;
     private string _lastResult = "";
     private string? _lastAppsStates;
+    private readonly Dictionary<IActorRef, string> _fetching = [];
+    private readonly Dictionary<string, int> _fetchAttempts = new(StringComparer.Ordinal);
+    private Exception? _lastFetchError;
+    private int _fetchers;
 
     // ---- results of piped I/O
     private sealed record Checked(TargetsChecked Targets, bool RetryFailed);
@@ -73,6 +77,9 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         });
         Command<Checked>(OnChecked);
         Command<CheckFailed>(failed => Finish(CycleResult.Deferred, $"checking for updates failed: {failed.Error.Message}"));
+        Command<AppFetchSucceeded>(OnAppFetched);
+        Command<AppFetchAttemptFailed>(OnFetchAttemptFailed);
+        Command<Terminated>(OnFetcherTerminated);
         Command<StepDone>(OnStepDone);
         Command<StepFailed>(OnStepFailed);
         Command<HealthHeld>(OnHealthHeld);
@@ -167,7 +174,7 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         switch (update.Phase)
         {
             case UpdatePhase.Begun:
-                Run(id, UpdatePhase.Fetched, () => _steps.FetchAsync(update, Ct));
+                StartFetchers(update);
                 break;
             case UpdatePhase.Fetched:
                 Run(id, UpdatePhase.Installed, () => _steps.InstallAsync(update, Ct));
@@ -184,6 +191,80 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
                     TaskScheduler.Default).PipeTo(Self);
                 break;
         }
+    }
+
+    /// <summary>One back-off-supervised fetcher per app to install, all at once (the store fetches a shared blob once).</summary>
+    private void StartFetchers(UpdateInProgress update)
+    {
+        _fetching.Clear();
+        _fetchAttempts.Clear();
+        _lastFetchError = null;
+        try
+        {
+            foreach (var app in update.Install) Install.AppInstaller.ValidateAppName(app);
+        }
+        catch (ArgumentException e)
+        {
+            Self.Tell(new StepFailed(update.CorrelationId, UpdatePhase.Fetched, e));
+            return;
+        }
+        foreach (var app in update.Install)
+        {
+            var fetcher = Context.ActorOf(AppFetcherActor.SupervisedProps(update.CorrelationId, app, update.Target.Apps[app], _steps.FetchAppAsync, Self,
+                _settings.FetchAttempts, _settings.FetchMinBackoff), $"fetch-{app}-{++_fetchers}");
+            Context.Watch(fetcher);
+            _fetching[fetcher] = app;
+        }
+        if (_fetching.Count == 0) Self.Tell(new StepDone(update.CorrelationId, UpdatePhase.Fetched));
+    }
+
+    private void OnAppFetched(AppFetchSucceeded fetched)
+    {
+        if (_state.Update?.CorrelationId != fetched.CorrelationId) return;
+        _log.Info("update {CorrelationId}: app {App} fetched", fetched.CorrelationId, fetched.App);
+        foreach (var (fetcher, app) in _fetching.Where(f => f.Value == fetched.App).ToList())
+        {
+            Context.Unwatch(fetcher);
+            _fetching.Remove(fetcher);
+        }
+        if (_fetching.Count == 0) Self.Tell(new StepDone(fetched.CorrelationId, UpdatePhase.Fetched));
+    }
+
+    private void OnFetchAttemptFailed(AppFetchAttemptFailed failed)
+    {
+        if (_state.Update?.CorrelationId != failed.CorrelationId) return;
+        _lastFetchError = failed.Error;
+        var attempts = _fetchAttempts[failed.App] = _fetchAttempts.GetValueOrDefault(failed.App) + 1;
+        // The agent counts the attempts: when they are used up the app waits for the next cycle.
+        if (failed.Retrying && attempts < _settings.FetchAttempts)
+        {
+            _log.Warning("update {CorrelationId}: fetching {App} failed, retrying after a back-off: {Reason}", failed.CorrelationId, failed.App, failed.Error.Message);
+            return;
+        }
+        StopFetchers();
+        Self.Tell(new StepFailed(failed.CorrelationId, UpdatePhase.Fetched, failed.Error is AppFetchException or ArgumentException
+            ? failed.Error
+            : new AppFetchException(_state.Update.Target.Apps[failed.App], failed.Error.Message, transient: failed.Retrying, failed.Error)));
+    }
+
+    /// <summary>A fetcher's supervisor stopped before its app was fetched: its attempts are used up (transient), retried next cycle.</summary>
+    private void OnFetcherTerminated(Terminated terminated)
+    {
+        if (!_fetching.Remove(terminated.ActorRef, out var app) || _state.Update is not { } update) return;
+        StopFetchers();
+        var error = _lastFetchError ?? new AppFetchException(update.Target.Apps[app], "the fetcher stopped", transient: true);
+        Self.Tell(new StepFailed(update.CorrelationId, UpdatePhase.Fetched, error is AppFetchException ? error
+            : new AppFetchException(update.Target.Apps[app], error.Message, transient: true, error)));
+    }
+
+    private void StopFetchers()
+    {
+        foreach (var fetcher in _fetching.Keys)
+        {
+            Context.Unwatch(fetcher);
+            Context.Stop(fetcher);
+        }
+        _fetching.Clear();
     }
 
     private void Run(string correlationId, UpdatePhase reached, Func<Task> step) =>
@@ -222,7 +303,7 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         if (failed.Phase == UpdatePhase.Fetched)
         {
             // Nothing on the device changed yet: a transient failure is retried next cycle, a permanent one marks the target bad.
-            var transient = failed.Error is not AppFetchException { Transient: false } && failed.Error is not ArgumentException;
+            var transient = failed.Error is AppFetchException { Transient: true };
             Report(DeviceEventTypes.DownloadCompleted, false, failed.Error.Message);
             PersistRecord(new UpdateAbandoned(update.CorrelationId, failed.Error.Message, MarkFailed: !transient, RollbackFailed: false), () =>
                 Finish(transient ? CycleResult.Deferred : CycleResult.Refused,

@@ -48,17 +48,10 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
         return new TargetsChecked(candidates, skipped, time.GetUtcNow());
     }
 
-    /// <summary>Downloads and verifies every app to install into the store (blobs already there are not fetched again).</summary>
-    /// <exception cref="AppFetchException">Transient ones are retried next cycle.</exception>
-    public async Task FetchAsync(UpdateInProgress update, CancellationToken ct)
-    {
-        var fetcher = new AppFetcher(registry, _store, new AppFetcherOptions { StorageWatermark = settings.StorageWatermark });
-        foreach (var app in update.Install)
-        {
-            AppInstaller.ValidateAppName(app);
-            await fetcher.FetchAsync(update.Target.Apps[app], ct);
-        }
-    }
+    /// <summary>Downloads and verifies one app into the store (blobs already there are not fetched again).</summary>
+    /// <exception cref="AppFetchException">Transient ones are retried (see <see cref="AppFetcherActor"/>).</exception>
+    public async Task FetchAppAsync(string uri, CancellationToken ct) =>
+        await new AppFetcher(registry, _store, new AppFetcherOptions { StorageWatermark = settings.StorageWatermark }).FetchAsync(uri, ct);
 
     /// <summary>Extracts every app to install into place; the versions they replace are kept for a rollback.</summary>
     public async Task InstallAsync(UpdateInProgress update, CancellationToken ct)

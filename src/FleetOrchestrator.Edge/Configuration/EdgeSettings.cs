@@ -45,6 +45,13 @@ public sealed record EdgeSettings
           apps-root = compose-apps
           store-root = store
 
+          fetch {
+            # Attempts per app and cycle on transient failures (registry unreachable, 5xx, disk), with an exponential
+            # back-off from min-backoff (capped at 30s); then the app waits for the next cycle. Never marks a target bad.
+            attempts = 3
+            min-backoff = 2s
+          }
+
           # The store's file system may be filled up to this share (bundle x 3 must fit under it).
           storage-watermark = 0.8
 
@@ -89,6 +96,8 @@ public sealed record EdgeSettings
     public required string AppsRoot { get; init; }
     public required string StoreRoot { get; init; }
     public double StorageWatermark { get; init; } = 0.8;
+    public int FetchAttempts { get; init; } = 3;
+    public TimeSpan FetchMinBackoff { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan ConfirmationWindow { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(300);
     public TimeSpan HealthCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
@@ -156,6 +165,8 @@ public sealed record EdgeSettings
                 AppsRoot = Folder("apps-root"),
                 StoreRoot = Folder("store-root"),
                 StorageWatermark = Watermark(),
+                FetchAttempts = Integer("fetch.attempts", 1, 100),
+                FetchMinBackoff = Duration("fetch.min-backoff", TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1)),
                 ConfirmationWindow = Duration("health.confirmation-window", TimeSpan.Zero, TimeSpan.FromDays(1)),
                 StartTimeout = Duration("health.start-timeout", TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
                 HealthCheckInterval = Duration("health.check-interval", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)),

@@ -23,6 +23,7 @@ public sealed class EdgeSettingsTests
         Assert.Equal("/data/agent/store", settings.StoreRoot);
         Assert.Equal("/data/agent/agent.db", settings.JournalFile);
         Assert.Equal(0.8, settings.StorageWatermark);
+        Assert.Equal((3, TimeSpan.FromSeconds(2)), (settings.FetchAttempts, settings.FetchMinBackoff));
         Assert.Equal(TimeSpan.FromSeconds(60), settings.ConfirmationWindow);
         Assert.False(settings.DowngradeAllowed);
         Assert.Null(settings.ComposeCommand);
@@ -48,6 +49,7 @@ public sealed class EdgeSettingsTests
               apps-root = /srv/apps
               store-root = blobs
               storage-watermark = 0.5
+              fetch { attempts = 5, min-backoff = 1s }
               health { confirmation-window = 5s, start-timeout = 1m, check-interval = 500ms }
               downgrade-allowed = true
               compose-command = "docker-compose"
@@ -61,6 +63,7 @@ public sealed class EdgeSettingsTests
         Assert.Equal("/srv/apps", settings.AppsRoot);
         Assert.Equal("/data/agent/blobs", settings.StoreRoot);
         Assert.Equal(0.5, settings.StorageWatermark);
+        Assert.Equal((5, TimeSpan.FromSeconds(1)), (settings.FetchAttempts, settings.FetchMinBackoff));
         Assert.Equal((TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(500)),
             (settings.ConfirmationWindow, settings.StartTimeout, settings.HealthCheckInterval));
         Assert.True(settings.DowngradeAllowed);

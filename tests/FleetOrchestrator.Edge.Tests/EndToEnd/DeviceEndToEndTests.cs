@@ -102,6 +102,49 @@ public sealed class DeviceEndToEndTests
             Assert.Empty(await ContainersOfAsync("simple-app"));
             Assert.False(Directory.Exists(Path.Combine(device.Path, "compose-apps", "simple-app")));
             Assert.Contains("version two", await HttpdBodyAsync());
+
+            // 5. A registry that cannot be reached defers the update (retried with back-off, then next cycle); nothing is marked bad.
+            var config = Path.Combine(device.Path, EdgeSettings.ConfigFileName);
+            containers.Write("httpd/docker-compose.yml", await File.ReadAllTextAsync(Path.Combine(ContainersGit.RepositoryRoot(), "examples", "containers", "httpd", "docker-compose.yml")));
+            containers.Write("httpd/www/index.html", "compose-apps version four\n");
+            await containers.CommitAsync("httpd: version four");
+            await PublishAsync(node, containers, 4);
+            await File.AppendAllTextAsync(config, $$"""
+
+                fleet.edge.fetch { attempts = 2, min-backoff = 100ms }
+                fleet.edge.registry.mirrors { "{{registry.Address}}" = "127.0.0.1:9" }
+
+                """);
+            var unreachable = await UpdateOnceAsync(device.Path);
+            Assert.True(unreachable.ExitCode == 1, $"exit {unreachable.ExitCode}: {unreachable.StandardError}");
+            Assert.Contains("Deferred: download of acme-4 failed, will retry next cycle", unreachable.StandardError);
+            status = JsonNode.Parse((await EdgeAsync("status", "--json", "--data-dir", device.Path)).StandardOutput)!;
+            Assert.Equal(["acme-3"], status["failedTargets"]!.AsArray().Select(t => (string)t!));
+            Assert.Contains("version two", await HttpdBodyAsync());
+            await File.AppendAllTextAsync(config, $$"""
+                fleet.edge.registry.mirrors { "{{registry.Address}}" = "{{registry.Address}}" }
+
+                """);
+            var reachable = await UpdateOnceAsync(device.Path);
+            Assert.True(reachable.ExitCode == 0, reachable.StandardError + reachable.StandardOutput);
+            Assert.Contains("version four", await HttpdBodyAsync());
+
+            // 6. A bundle tampered with in the registry's storage is refused, the target marked failed, the apps untouched.
+            containers.Write("httpd/www/index.html", "compose-apps version five\n");
+            await containers.CommitAsync("httpd: version five");
+            var fifth = await PublishAsync(node, containers, 5);
+            var bundle = StoragePathOf(registry, BundleDigestOf(registry, fifth.AppUris["httpd"]));
+            var bytes = await File.ReadAllBytesAsync(bundle);
+            bytes[^10] ^= 0xff;
+            await File.WriteAllBytesAsync(bundle, bytes);
+            var tampered = await UpdateOnceAsync(device.Path);
+            Assert.True(tampered.ExitCode == 1, $"exit {tampered.ExitCode}: {tampered.StandardError}");
+            Assert.Contains("Refused: acme-5 refused and marked failed on this device", tampered.StandardError);
+            Assert.Contains("digest", tampered.StandardError);
+            status = JsonNode.Parse((await EdgeAsync("status", "--json", "--data-dir", device.Path)).StandardOutput)!;
+            Assert.Equal("acme-4", (string?)status["target"]);
+            Assert.Equal(["acme-3", "acme-5"], status["failedTargets"]!.AsArray().Select(t => (string)t!));
+            Assert.Contains("version four", await HttpdBodyAsync());
         }
         finally
         {
@@ -111,13 +154,28 @@ public sealed class DeviceEndToEndTests
         }
     }
 
-    private static async Task PublishAsync(RunningNode node, ContainersGit containers, long version)
+    private static async Task<TargetPublished> PublishAsync(RunningNode node, ContainersGit containers, long version)
     {
         var publisher = await node.App.Services.GetRequiredService<ActorRegistry>().GetAsync<PublisherActor>();
         var published = await publisher.Ask<object>(new PublishTarget(containers.Path, "main", "main", ["generic"], version), TimeSpan.FromMinutes(3));
         var target = Assert.IsType<TargetPublished>(published);
         var (_, certificate) = await node.RegisterAsync($"probe-{version}");
         using (certificate) await node.WaitForTargetsVersionAsync(certificate, target.TargetsVersion);
+        return target;
+    }
+
+    /// <summary>The file the registry serves for a blob, in its filesystem storage.</summary>
+    private static string StoragePathOf(RegistryProcess registry, string digest)
+    {
+        var hex = digest["sha256:".Length..];
+        return Path.Combine(registry.RootDirectory, "data", "docker", "registry", "v2", "blobs", "sha256", hex[..2], hex, "data");
+    }
+
+    /// <summary>The bundle layer's digest of an app, read from its manifest in the registry's storage.</summary>
+    private static string BundleDigestOf(RegistryProcess registry, string appUri)
+    {
+        var manifest = JsonNode.Parse(File.ReadAllText(StoragePathOf(registry, appUri[(appUri.IndexOf('@') + 1)..])))!;
+        return (string)manifest["layers"]![0]!["digest"]!;
     }
 
     private static Task<BufferedCommandResult> UpdateOnceAsync(string dataDirectory) => EdgeAsync("update", "--once", "--data-dir", dataDirectory);
