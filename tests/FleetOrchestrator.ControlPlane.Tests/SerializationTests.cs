@@ -38,6 +38,11 @@ public sealed class SerializationTests : IDisposable
         yield return [new PublishProgressed("/srv/containers.git", "push", "httpd", "127.0.0.1:5000/acme/httpd:1a2b3c4")];
         yield return [new WatchedCommitHandled("/srv/containers.git", "main", "0123abcd", "acme-7", null, DateTimeOffset.Parse("2026-11-28T06:00:00Z"))];
         yield return [GetBranchWatchStatus.Instance];
+        yield return [new OpenWaveView("prod", "wave-1", "42")];
+        yield return [new PromoteWaveView("prod", "wave-1")];
+        yield return [new CloseWaveView("prod", "wave-1")];
+        yield return [new WaveViewChanged("prod", "wave-1", "acme-42", 7)];
+        yield return [new WaveViewRefused("prod", "wave-1", "no recorded target has version 42")];
         yield return [new BranchWatchStatus("/srv/containers.git", "main", "0123abcd", "acme-7", null, 3, 12, null)];
         yield return [new BranchWatchState("0123abcd", "acme-7", "build failed", 4)];
         var registration = new DeviceRegistration("rpi4", "main", new string('a', 64), new DateTimeOffset(2026, 11, 2, 3, 4, 5, TimeSpan.Zero));

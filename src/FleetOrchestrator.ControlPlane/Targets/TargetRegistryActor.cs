@@ -51,6 +51,11 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ => Recovered());
 
         Command<RecordTarget>(HandleRecord);
+        Command<OpenWaveView>(open => ChangeWaveView(open.Tag, open.Wave, () => TargetsState.OpenWave(_repository!, _settings.Signers, _time, open)));
+        Command<PromoteWaveView>(promote => ChangeWaveView(promote.Tag, promote.Wave,
+            () => TargetsState.EndWave(_repository!, _settings.Signers, _time, promote.Tag, promote.Wave, promote: true)));
+        Command<CloseWaveView>(close => ChangeWaveView(close.Tag, close.Wave,
+            () => TargetsState.EndWave(_repository!, _settings.Signers, _time, close.Tag, close.Wave, promote: false)));
         Command<GetRepositoryMetadata>(_ => Sender.Tell(TargetsState.MetadataOf(_repository!.State)));
         Command<RefreshTick>(_ => HandleRefresh());
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
@@ -112,6 +117,26 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
         {
             _log.Info("target {0} recorded for tags [{1}]", command.Name, string.Join(", ", tags));
             replyTo.Tell(Recorded(command.Name, tags));
+        });
+    }
+
+    private void ChangeWaveView(string tag, string wave, Func<(IReadOnlyList<TagSigned> Events, string Target)> change)
+    {
+        (IReadOnlyList<TagSigned> Events, string Target) result;
+        try
+        {
+            result = change();
+        }
+        catch (Exception e) when (e is TargetRejectedException or RepositoryException)
+        {
+            Sender.Tell(new WaveViewRefused(tag, wave, e.Message));
+            return;
+        }
+        var replyTo = Sender;
+        PersistAllAndApply(result.Events, () =>
+        {
+            _log.Info("wave view {0} of tag {1} changed (target {2})", wave, tag, result.Target);
+            replyTo.Tell(new WaveViewChanged(tag, wave, result.Target, _state!.Tags[tag].TargetsVersion));
         });
     }
 

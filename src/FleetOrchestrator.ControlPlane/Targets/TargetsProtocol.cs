@@ -22,6 +22,25 @@ public sealed record TargetRecorded(string Name, IReadOnlyDictionary<string, int
 /// <summary>Nothing was recorded; <see cref="Reason"/> says what is wrong with the request.</summary>
 public sealed record TargetRejected(string Name, string Reason) : IFleetMessage;
 
+/// <summary>
+/// Opens the view of wave <see cref="Wave"/> on <see cref="Tag"/>: production plus the target whose
+/// <c>custom.version</c> is <see cref="Version"/> (recorded for any tag; the tag is added to its <c>custom.tags</c>
+/// so devices of <see cref="Tag"/> select it). All views of the tag are re-signed at the next version.
+/// </summary>
+public sealed record OpenWaveView(string Tag, string Wave, string Version) : IFleetMessage;
+
+/// <summary>The wave's target joins the production view of the tag and the wave's view is closed.</summary>
+public sealed record PromoteWaveView(string Tag, string Wave) : IFleetMessage;
+
+/// <summary>The wave's view is closed; production is unchanged.</summary>
+public sealed record CloseWaveView(string Tag, string Wave) : IFleetMessage;
+
+/// <summary>The change is signed: the tag's views are at <see cref="TargetsVersion"/>; <see cref="Target"/> is the wave's target.</summary>
+public sealed record WaveViewChanged(string Tag, string Wave, string Target, int TargetsVersion) : IFleetMessage;
+
+/// <summary>Nothing changed; <see cref="Reason"/> says why.</summary>
+public sealed record WaveViewRefused(string Tag, string Wave, string Reason) : IFleetMessage;
+
 /// <summary>Asks for the current <see cref="RepositoryMetadata"/> (what a gateway loads when it starts).</summary>
 public sealed record GetRepositoryMetadata : IFleetMessage
 {

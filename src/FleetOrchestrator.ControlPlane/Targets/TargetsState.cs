@@ -20,8 +20,8 @@ public static class TargetsState
     public static IReadOnlyList<TagSigned> Record(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time, RecordTarget command)
     {
         var tags = TagsOf(command);
-        var scratch = TufRepository.Load(current.State, signers, current.Options, time);
-        var changed = new List<string>();
+        var scratch = Scratch(current, signers, time);
+        var events = new List<TagSigned>();
         foreach (var tag in tags)
         {
             var production = current.State.Tags.GetValueOrDefault(tag)?.Views.GetValueOrDefault(TufRepository.ProductionView);
@@ -32,17 +32,60 @@ public static class TargetsState
             }
             if (production is null) scratch.AddView(tag, TufRepository.ProductionView);
             scratch.AddTarget(tag, TufRepository.ProductionView, command.Name, command.File, command.Custom);
-            if (scratch.Publish(tag).Count > 0)
-                throw new TargetRejectedException($"tag {tag}: the targets key is not loaded on this node, and signing targets offline is not supported by the registry yet");
-            changed.Add(tag);
+            events.Add(Sign(scratch, tag));
         }
-        return changed.Select(tag => new TagSigned(tag, scratch.State.Tags[tag])).ToList();
+        return events;
     }
+
+    /// <summary>The events opening a wave's view (see <see cref="OpenWaveView"/>), and the wave's target name.</summary>
+    public static (IReadOnlyList<TagSigned> Events, string Target) OpenWave(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time, OpenWaveView command)
+    {
+        if (command.Wave == TufRepository.ProductionView) throw new TargetRejectedException($"\"{command.Wave}\" is the production view, not a wave");
+        var (name, target) = FindByVersion(current.State, command.Version)
+            ?? throw new TargetRejectedException($"no recorded target has version {command.Version}");
+        var custom = target.Custom?.DeepClone().AsObject() ?? new JsonObject();
+        var tags = custom["tags"] as JsonArray ?? [];
+        if (!tags.Any(t => t?.GetValue<string>() == command.Tag)) tags.Add(command.Tag);
+        custom["tags"] = tags.DeepClone();
+        var scratch = Scratch(current, signers, time);
+        if (!scratch.State.Tags.ContainsKey(command.Tag)) scratch.AddView(command.Tag, TufRepository.ProductionView);
+        scratch.AddView(command.Tag, command.Wave);
+        scratch.AddTarget(command.Tag, command.Wave, name, target.Content, custom);
+        return ([Sign(scratch, command.Tag)], name);
+    }
+
+    /// <summary>The events of promoting (production gets the wave's target) or closing a wave's view, and the wave's target name.</summary>
+    public static (IReadOnlyList<TagSigned> Events, string Target) EndWave(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time, string tag, string wave, bool promote)
+    {
+        var views = current.State.Tags.GetValueOrDefault(tag)?.Views;
+        if (views?.GetValueOrDefault(wave) is not { } waveView || wave == TufRepository.ProductionView)
+            throw new TargetRejectedException($"tag {tag} has no wave view \"{wave}\"");
+        var production = views[TufRepository.ProductionView];
+        var added = waveView.Targets.Where(t => !production.Targets.ContainsKey(t.Key)).ToList();
+        var scratch = Scratch(current, signers, time);
+        if (promote)
+            foreach (var (name, target) in added) scratch.AddTarget(tag, TufRepository.ProductionView, name, target.Content, target.Custom);
+        scratch.RemoveView(tag, wave);
+        return ([Sign(scratch, tag)], string.Join(", ", added.Select(t => t.Key)));
+    }
+
+    private static (string Name, StoredTarget Target)? FindByVersion(RepositoryState state, string version) =>
+        state.Tags.Values.SelectMany(t => t.Views.Values).SelectMany(v => v.Targets)
+            .Where(t => t.Value.Custom?["version"] is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == version)
+            .Select(t => ((string, StoredTarget)?)(t.Key, t.Value)).FirstOrDefault();
+
+    private static TufRepository Scratch(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time) =>
+        TufRepository.Load(current.State, signers, current.Options, time);
+
+    private static TagSigned Sign(TufRepository scratch, string tag) =>
+        scratch.Publish(tag).Count > 0
+            ? throw new TargetRejectedException($"tag {tag}: the targets key is not loaded on this node, and signing targets offline is not supported by the registry yet")
+            : new TagSigned(tag, scratch.State.Tags[tag]);
 
     /// <summary>Re-signs roles past the refresh margin (<see cref="RepositoryOptions.RefreshWhenRemaining"/>); the events for the tags re-signed.</summary>
     public static IReadOnlyList<TagSigned> RefreshExpiring(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time)
     {
-        var scratch = TufRepository.Load(current.State, signers, current.Options, time);
+        var scratch = Scratch(current, signers, time);
         return scratch.RefreshExpiring().Select(r => r.Tag).Distinct()
             .Select(tag => new TagSigned(tag, scratch.State.Tags[tag])).ToList();
     }
