@@ -5,7 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 WORK="$ROOT/.work"          # runtime state of this script (engine pid, logs, demo data)
 ARTIFACTS="$ROOT/artifacts"
 CONFIG="${CONFIGURATION:-Release}"
-TOOLS=(fleet-publish:src/FleetOrchestrator.Publish.Cli fleet-edge:src/FleetOrchestrator.Edge fleet-node:src/FleetOrchestrator.Node)
+TOOLS=(fleet-publish:src/FleetOrchestrator.Publish.Cli fleet-edge:src/FleetOrchestrator.Edge fleet-node:src/FleetOrchestrator.Node pbm:src/FleetOrchestrator.Pbm)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 mkdir -p "$WORK"
 

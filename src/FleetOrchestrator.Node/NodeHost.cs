@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Hosting;
+using FleetOrchestrator.CommandHost;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Hosting;
@@ -70,11 +71,14 @@ public static class NodeHost
         // Listings and counts read the fleet table the projection keeps, never the twins.
         builder.Services.AddSingleton(new FleetTable(persistence));
         var cache = new MetadataCache();
+        var commandHost = CommandHostSettings.From(tunables, options.PbmPort, options.Data);
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, (akka, _) => akka
             .WithFleetControlPlane(settings)
+            .WithCommandHost(commandHost)
             .WithActors((system, actors) =>
                 system.ActorOf(Props.Create(() => new MetadataCacheActor(cache, actors.Get<TargetRegistryActor>())), "gateway-metadata")));
 
+        builder.Services.AddCommandHost(commandHost);
         builder.Services.AddDeviceRateLimit(limits);
         var advertised = options.PublicHostname ?? options.Hostname;
         var gatewayCertificate = ca.IssueGatewayCertificate([options.Hostname, .. options.PublicHostname is { } name ? [name] : Array.Empty<string>(), .. options.GatewayHostNames]);

@@ -5,7 +5,7 @@ public sealed record NodeOptions
 {
     public string Data { get; init; } = "";
     public int GatewayPort { get; init; } = 8443;
-    /// <summary>Reserved for the operator command host (not served by this version).</summary>
+    /// <summary>Port of the operator command host (pbm), on loopback; 0 picks a free one.</summary>
     public int PbmPort { get; init; } = 9110;
     public int RemotingPort { get; init; } = 4053;
     /// <summary>Address the node binds and advertises; loopback in embedded mode.</summary>

@@ -1,3 +1,4 @@
+using FleetOrchestrator.CommandHost;
 using FleetOrchestrator.Node;
 using FleetOrchestrator.Node.Factory;
 
@@ -25,7 +26,7 @@ try
             return 2;
     }
 }
-catch (Exception e) when (e is FactoryFilesException or UsageException)
+catch (Exception e) when (e is FactoryFilesException or UsageException or CommandHostConfigurationException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;

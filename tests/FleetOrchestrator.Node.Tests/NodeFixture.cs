@@ -71,10 +71,13 @@ public sealed class RunningNode : IAsyncDisposable
     private static async Task<WebApplication> StartAppAsync(string dataPath, int port, string? hoconDirectory)
     {
         string[] hocon = hoconDirectory is null ? [] : ["--hocon", hoconDirectory];
-        var app = await NodeHost.BuildAsync(["--data", dataPath, "--gateway-port", port.ToString(), "--remoting-port", "0", .. hocon]);
+        var app = await NodeHost.BuildAsync(["--data", dataPath, "--gateway-port", port.ToString(), "--remoting-port", "0", "--pbm-port", "0", .. hocon]);
         await app.StartAsync();
         return app;
     }
+
+    /// <summary>Where the node's command host (pbm) listens: a free loopback port picked at start.</summary>
+    public async Task<IPEndPoint> CommandHostAsync() => await App.Services.GetRequiredService<FleetOrchestrator.CommandHost.CommandHostEndpoint>().Bound;
 
     public async Task<IActorRef> TargetRegistryAsync() => await App.Services.GetRequiredService<ActorRegistry>().GetAsync<TargetRegistryActor>();
 

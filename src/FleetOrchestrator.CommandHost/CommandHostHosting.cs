@@ -1,0 +1,20 @@
+using Akka.Hosting;
+using FleetOrchestrator.ControlPlane.Fleet;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FleetOrchestrator.CommandHost;
+
+public static class CommandHostHosting
+{
+    /// <summary>The palette handlers under one <see cref="CommandHostActor"/>, registered in the <see cref="ActorRegistry"/>.</summary>
+    public static AkkaConfigurationBuilder WithCommandHost(this AkkaConfigurationBuilder builder, CommandHostSettings settings) =>
+        builder.WithActors((system, registry, resolver) => registry.Register<CommandHostActor>(system.ActorOf(
+            CommandHostActor.PropsFor(settings, registry, resolver.GetService<FleetTable>(), TimeProvider.System), "command-host")));
+
+    /// <summary>The TCP endpoint (a hosted service started after the actor system); <see cref="CommandHostEndpoint"/> tells where it listens.</summary>
+    public static IServiceCollection AddCommandHost(this IServiceCollection services, CommandHostSettings settings)
+    {
+        settings.Validate();
+        return services.AddSingleton(settings).AddSingleton<CommandHostEndpoint>().AddHostedService<CommandHostService>();
+    }
+}

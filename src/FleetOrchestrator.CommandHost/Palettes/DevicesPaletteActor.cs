@@ -1,0 +1,130 @@
+using System.Globalization;
+using Akka.Actor;
+using FleetOrchestrator.CommandProtocol;
+using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.ControlPlane.Fleet;
+
+namespace FleetOrchestrator.CommandHost.Palettes;
+
+/// <summary>
+/// The <c>devices</c> palette: listings from the fleet table (never a fan-out to twins), one device's details
+/// from its twin.
+/// </summary>
+public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeSpan askTimeout, TimeSpan offlineAfter, TimeProvider time)
+    : PaletteActor(PaletteCatalog.Devices)
+{
+    public static readonly IReadOnlyList<string> ListColumns = ["device", "hardware id", "tag", "group", "target", "status", "apps", "last seen"];
+
+    /// <summary>Rows an <c>--offline</c> listing reads at most to find a page of offline devices.</summary>
+    public const int MaxOfflineScan = 100_000;
+
+    protected override void Execute(CommandInvocation invocation, CommandOutput output)
+    {
+        switch (invocation.Command.Name)
+        {
+            case "list":
+                var limit = invocation.Integer("limit") ?? 100;
+                if (limit is < 1 or > FleetQuery.MaxLimit)
+                    throw new CommandFailedException(ErrorCodes.Usage, $"--limit must be 1..{FleetQuery.MaxLimit}, not {limit}", ExitCodes.Usage);
+                if (invocation.String("status") is { } status && !DeviceStatuses.All.Contains(status))
+                    throw new CommandFailedException(ErrorCodes.Usage, $"unknown status \"{status}\"; statuses: {string.Join(", ", DeviceStatuses.All.Order())}", ExitCodes.Usage);
+                var query = new FleetQuery(invocation.String("tag"), invocation.String("group"), invocation.String("target"), invocation.String("status"),
+                    invocation.String("after"), (int)limit);
+                Run(output, () => ListAsync(query, invocation.Flag("offline"), output));
+                return;
+            case "show":
+                Run(output, async () =>
+                {
+                    var state = await TwinAsync(invocation.Argument("device")!);
+                    var r = state.Registration!;
+                    output.Value(new
+                    {
+                        state.DeviceId, r.HardwareId, r.Tag, r.Group, r.Apps, r.RegisteredAt, r.CertificateSha256,
+                        state.CurrentTarget, Status = state.Status(), AppHealth = state.AppHealthNow(), state.LastSeen, state.SystemInfo,
+                        LastUpdate = state.Installs.Count == 0 ? null : state.Installs[^1].CorrelationId,
+                    });
+                });
+                return;
+            case "updates":
+                Run(output, async () =>
+                {
+                    var state = await TwinAsync(invocation.Argument("device")!);
+                    if (invocation.Argument("correlation") is { } correlation)
+                    {
+                        var attempt = state.Installs.FirstOrDefault(i => i.CorrelationId == correlation)
+                            ?? throw new CommandFailedException(ErrorCodes.NotFound, $"device {state.DeviceId} has no update \"{correlation}\" among its last {state.Installs.Count}");
+                        output.Value(attempt);
+                        return;
+                    }
+                    output.Table(["correlation id", "target", "version", "last event", "success", "started", "updated", "details"],
+                        state.Installs.Reverse().Select(i => (IReadOnlyList<string?>)
+                        [
+                            i.CorrelationId, i.TargetName, i.Version, i.LastEventType, i.Success?.ToString().ToLowerInvariant(),
+                            Time(i.StartedAt), Time(i.UpdatedAt), i.Details,
+                        ]));
+                });
+                return;
+            case "apps-states":
+                Run(output, async () =>
+                {
+                    var state = await TwinAsync(invocation.Argument("device")!);
+                    if (state.Apps is not { } apps)
+                    {
+                        output.Line($"device {state.DeviceId} has not reported app states");
+                        return;
+                    }
+                    output.Line($"target {apps.TargetName ?? "(none)"}, reported {Time(apps.DeviceTime)} (device time)");
+                    output.Table(["app", "state", "uri", "services"], apps.Apps.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => (IReadOnlyList<string?>)
+                        [a.Key, a.Value.State, a.Value.Uri, string.Join(", ", a.Value.Services.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}: {s.Value}"))]));
+                });
+                return;
+            default:
+                NotImplemented(invocation, output);
+                return;
+        }
+    }
+
+    private async Task ListAsync(FleetQuery query, bool offline, CommandOutput output)
+    {
+        var matching = await fleet.CountAsync(query);
+        if (!offline)
+        {
+            var rows = await fleet.ListAsync(query);
+            output.Table(ListColumns, rows.Select(Row));
+            output.Line(Footer(rows.Count, $"{matching} matching", rows, query));
+            return;
+        }
+        // The table has no last-seen index: page through the matching rows, keeping the offline ones.
+        var cutoff = time.GetUtcNow() - offlineAfter;
+        var found = new List<FleetRow>();
+        var scanned = 0;
+        var page = query with { Limit = FleetQuery.MaxLimit };
+        while (found.Count < query.Limit && scanned < MaxOfflineScan)
+        {
+            var rows = await fleet.ListAsync(page);
+            scanned += rows.Count;
+            found.AddRange(rows.Where(r => r.LastSeen < cutoff).Take(query.Limit - found.Count));
+            if (rows.Count < page.Limit) break;
+            page = page with { After = rows[^1].DeviceId };
+        }
+        output.Table(ListColumns, found.Select(Row));
+        output.Line(Footer(found.Count, $"not seen since {Time(cutoff)}, {scanned} of {matching} matching scanned", found, query));
+    }
+
+    private static string Footer(int shown, string detail, IReadOnlyList<FleetRow> rows, FleetQuery query) =>
+        $"{shown} devices ({detail})" + (rows.Count == query.Limit ? $"; next page: --after {rows[^1].DeviceId}" : "");
+
+    private static IReadOnlyList<string?> Row(FleetRow r) =>
+        [r.DeviceId, r.HardwareId, r.Tag, r.Group, r.CurrentTarget, r.Status, r.AppHealth, Time(r.LastSeen)];
+
+    private async Task<DeviceTwinState> TwinAsync(string device)
+    {
+        // Device names are at most 63 characters (the gateway's registration rule): longer is no device, and asks no twin.
+        if (device.Length > 63) throw new CommandFailedException(ErrorCodes.NotFound, $"no device \"{device[..63]}...\" is registered (names are at most 63 characters)");
+        var view = await twins.Ask<DeviceView>(new GetDevice(device), askTimeout);
+        if (view.State.Registration is null) throw new CommandFailedException(ErrorCodes.NotFound, $"no device \"{device}\" is registered");
+        return view.State;
+    }
+
+    private static string Time(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";
+}

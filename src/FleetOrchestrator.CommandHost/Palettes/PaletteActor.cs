@@ -1,0 +1,76 @@
+using Akka.Actor;
+using Akka.Event;
+using FleetOrchestrator.CommandProtocol;
+
+namespace FleetOrchestrator.CommandHost.Palettes;
+
+/// <summary>
+/// Base of the palette handlers: one actor per palette, receiving <see cref="ExecuteCommand"/>. Queries run as
+/// tasks that only write to the command's output (never to the actor's state), so commands do not queue
+/// behind each other and the actor never blocks.
+/// </summary>
+public abstract class PaletteActor : ReceiveActor
+{
+    protected readonly ILoggingAdapter Log = Context.GetLogger();
+
+    protected PaletteActor(PaletteDefinition palette)
+    {
+        Palette = palette;
+        Receive<ExecuteCommand>(command =>
+        {
+            Log.Info("command {0} {1} (role {2})", palette.Name, command.Invocation.Command.Name, command.Role);
+            try
+            {
+                Execute(command.Invocation, new CommandOutput(command.Output));
+            }
+            catch (Exception e)
+            {
+                Finish(new CommandOutput(command.Output), e);
+            }
+        });
+    }
+
+    protected PaletteDefinition Palette { get; }
+
+    /// <summary>Runs one command; must end the output exactly once (directly, or through <see cref="Run"/>).</summary>
+    protected abstract void Execute(CommandInvocation invocation, CommandOutput output);
+
+    /// <summary>Runs <paramref name="work"/> off the actor and ends the output with success or the failure's reason.</summary>
+    protected void Run(CommandOutput output, Func<Task> work)
+    {
+        var log = Log;
+        work().ContinueWith(task =>
+        {
+            if (task.IsCompletedSuccessfully) output.End(EndFrame.Ok);
+            else Finish(output, task.Exception!.GetBaseException(), log);
+        }, TaskScheduler.Default);
+    }
+
+    protected static void NotImplemented(CommandInvocation invocation, CommandOutput output) =>
+        output.Fail(ErrorCodes.NotImplemented, $"{invocation.Palette} {invocation.Command.Name} is not implemented yet", ExitCodes.NotImplemented);
+
+    private void Finish(CommandOutput output, Exception e) => Finish(output, e, Log);
+
+    private static void Finish(CommandOutput output, Exception e, ILoggingAdapter log)
+    {
+        switch (e)
+        {
+            case CommandFailedException failed:
+                output.Fail(failed.Error, failed.Message, failed.ExitCode);
+                break;
+            case AskTimeoutException:
+                output.Fail(ErrorCodes.Timeout, $"no answer in time: {e.Message}");
+                break;
+            default:
+                log.Warning(e, "command failed");
+                output.Fail(ErrorCodes.Failed, e.Message);
+                break;
+        }
+    }
+}
+
+/// <summary>A palette whose backing does not exist yet: listed with its commands, every command answers "not implemented yet".</summary>
+public sealed class NotImplementedPaletteActor(PaletteDefinition palette) : PaletteActor(palette)
+{
+    protected override void Execute(CommandInvocation invocation, CommandOutput output) => NotImplemented(invocation, output);
+}

@@ -1,0 +1,3 @@
+using FleetOrchestrator.Pbm;
+
+return await PbmCommand.RunAsync(args, Console.Out, Console.Error);
