@@ -1,0 +1,65 @@
+using FleetOrchestrator.CommandProtocol;
+
+namespace FleetOrchestrator.CommandHost.Tests;
+
+public sealed class OperatorTokensTests
+{
+    [Fact]
+    public void Tokens_are_known_by_their_hash_with_their_role()
+    {
+        var tokens = OperatorTokens.Parse($"# operators\nviewer {OperatorTokens.Hash("v-token")}\n\nADMIN {OperatorTokens.Hash("a-token").ToUpperInvariant().Replace("SHA256", "sha256")}\n", "tokens");
+
+        Assert.True(tokens.Required);
+        Assert.Equal(OperatorRole.Viewer, tokens.RoleOf("v-token"));
+        Assert.Equal(OperatorRole.Admin, tokens.RoleOf("a-token"));
+        Assert.Null(tokens.RoleOf("other"));
+        Assert.Null(tokens.RoleOf(null));
+        Assert.False(OperatorTokens.None.Required);
+        Assert.Equal("sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", OperatorTokens.Hash("test"));
+    }
+
+    [Theory]
+    [InlineData("viewer", "tokens:1: expected \"<role> sha256:<hex>\", got 1 fields")]
+    [InlineData("root sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "tokens:1: unknown role \"root\"; roles: viewer, operator, admin")]
+    [InlineData("1 sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "tokens:1: unknown role \"1\"; roles: viewer, operator, admin")]
+    [InlineData("# c\nviewer my-plain-token", "tokens:2: the token must be given as sha256:<64 hex digits> of its text")]
+    [InlineData("viewer sha256:9f86\nadmin x", "tokens:1: the token must be given as sha256:<64 hex digits> of its text")]
+    [InlineData("viewer sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\nadmin sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "tokens:2: the same token is listed twice")]
+    public void A_bad_line_is_refused_with_its_line_number(string text, string message) =>
+        Assert.Equal(message, Assert.Throws<CommandHostConfigurationException>(() => OperatorTokens.Parse(text, "tokens")).Message);
+
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("192.168.1.10")]
+    public void Binding_outside_loopback_is_refused_until_tls_exists(string hostname)
+    {
+        var settings = new CommandHostSettings(hostname, 9110, OperatorTokens.None, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1));
+
+        var refused = Assert.Throws<CommandHostConfigurationException>(settings.Validate);
+
+        Assert.StartsWith($"the command host cannot bind {hostname}: outside loopback it must require operator tokens over TLS, and TLS is not implemented yet.", refused.Message);
+    }
+
+    [Fact]
+    public void Loopback_binds_and_a_host_name_is_refused()
+    {
+        new CommandHostSettings("::1", 0, OperatorTokens.None, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)).Validate();
+
+        var named = Assert.Throws<CommandHostConfigurationException>(
+            new CommandHostSettings("localhost", 9110, OperatorTokens.None, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)).Validate);
+
+        Assert.Equal("fleet.command-host.hostname \"localhost\" is not an IP address", named.Message);
+    }
+
+    [Fact]
+    public void Settings_come_from_hocon_and_a_missing_tokens_file_is_refused()
+    {
+        var hocon = Akka.Configuration.ConfigurationFactory.ParseString("fleet.command-host { offline-after = 2h, tokens-file = \"missing-tokens\" }");
+        var defaults = CommandHostSettings.From(Akka.Configuration.ConfigurationFactory.ParseString("fleet.command-host.offline-after = 2h"), 9110, "/nonexistent");
+
+        var refused = Assert.Throws<CommandHostConfigurationException>(() => CommandHostSettings.From(hocon, 9110, "/nonexistent"));
+
+        Assert.Equal(("127.0.0.1", 9110, TimeSpan.FromHours(2), false), (defaults.Hostname, defaults.Port, defaults.OfflineAfter, defaults.Tokens.Required));
+        Assert.Equal("operator tokens file /nonexistent/missing-tokens does not exist", refused.Message);
+    }
+}
