@@ -1,4 +1,5 @@
 using FleetOrchestrator.Protocol;
+using FleetOrchestrator.Protocol.DeviceApi;
 
 namespace FleetOrchestrator.Edge.Agent;
 
@@ -53,7 +54,8 @@ public sealed record UpdateInstalled(string CorrelationId) : IFleetMessage;
 public sealed record UpdateStarted(string CorrelationId) : IFleetMessage;
 
 /// <summary>The apps held running and healthy through the window: the target is the device's.</summary>
-public sealed record UpdateConfirmed(string CorrelationId, DateTimeOffset At) : IFleetMessage;
+/// <param name="Report">The closing event, kept with the record so a crash before the outbox stored it cannot lose it.</param>
+public sealed record UpdateConfirmed(string CorrelationId, DateTimeOffset At, DeviceEvent? Report = null) : IFleetMessage;
 
 /// <summary>The update failed after something changed on the device: the previous apps are being restored.</summary>
 public sealed record RollbackBegun(string CorrelationId, string Reason) : IFleetMessage;
@@ -61,7 +63,8 @@ public sealed record RollbackBegun(string CorrelationId, string Reason) : IFleet
 /// <summary>The update ended without becoming the device's target.</summary>
 /// <param name="MarkFailed">The target is marked failed here (skipped until an operator retries).</param>
 /// <param name="RollbackFailed">Restoring the previous apps failed too.</param>
-public sealed record UpdateAbandoned(string CorrelationId, string Reason, bool MarkFailed, bool RollbackFailed) : IFleetMessage;
+/// <param name="Report">The closing event, kept with the record (see <see cref="UpdateConfirmed"/>).</param>
+public sealed record UpdateAbandoned(string CorrelationId, string Reason, bool MarkFailed, bool RollbackFailed, DeviceEvent? Report = null) : IFleetMessage;
 
 /// <summary>An operator asked to try failed targets again.</summary>
 public sealed record FailedTargetsCleared(DateTimeOffset At) : IFleetMessage;
@@ -70,4 +73,4 @@ public sealed record FailedTargetsCleared(DateTimeOffset At) : IFleetMessage;
 public sealed record CheckedIn(DateTimeOffset At) : IFleetMessage;
 
 public sealed record DeviceAgentSnapshot(DeviceTarget? Current, UpdateInProgress? Update, IReadOnlyList<string> FailedTargets,
-    DateTimeOffset? LastCheckIn) : IFleetMessage;
+    DateTimeOffset? LastCheckIn, DeviceEvent? LastReport = null) : IFleetMessage;

@@ -1,3 +1,5 @@
+using FleetOrchestrator.Protocol.DeviceApi;
+
 namespace FleetOrchestrator.Edge.Agent;
 
 /// <summary>How far an update got; a restart continues from here (or finishes the rollback).</summary>
@@ -15,14 +17,16 @@ public sealed record UpdateInProgress(string CorrelationId, DeviceTarget Target,
     IReadOnlyList<string> Remove, UpdatePhase Phase, string? RollbackReason);
 
 /// <summary>The DeviceAgent's persistent state: pure, rebuilt from its events.</summary>
-public sealed record AgentState(DeviceTarget? Current, UpdateInProgress? Update, IReadOnlySet<string> FailedTargets, DateTimeOffset? LastCheckIn)
+/// <param name="LastReport">The closing event of the last update, queued again after a restart (the outbox drops an id it knows).</param>
+public sealed record AgentState(DeviceTarget? Current, UpdateInProgress? Update, IReadOnlySet<string> FailedTargets, DateTimeOffset? LastCheckIn,
+    DeviceEvent? LastReport = null)
 {
     public static AgentState Empty { get; } = new(null, null, new HashSet<string>(StringComparer.Ordinal), null);
 
     public static AgentState From(DeviceAgentSnapshot snapshot) =>
-        new(snapshot.Current, snapshot.Update, new HashSet<string>(snapshot.FailedTargets, StringComparer.Ordinal), snapshot.LastCheckIn);
+        new(snapshot.Current, snapshot.Update, new HashSet<string>(snapshot.FailedTargets, StringComparer.Ordinal), snapshot.LastCheckIn, snapshot.LastReport);
 
-    public DeviceAgentSnapshot ToSnapshot() => new(Current, Update, FailedTargets.Order(StringComparer.Ordinal).ToArray(), LastCheckIn);
+    public DeviceAgentSnapshot ToSnapshot() => new(Current, Update, FailedTargets.Order(StringComparer.Ordinal).ToArray(), LastCheckIn, LastReport);
 
     public AgentState Apply(object e) => e switch
     {
@@ -34,10 +38,11 @@ public sealed record AgentState(DeviceTarget? Current, UpdateInProgress? Update,
         UpdateInstalled i when Is(i.CorrelationId) => WithPhase(UpdatePhase.Installed),
         UpdateStarted s when Is(s.CorrelationId) => WithPhase(UpdatePhase.Started),
         RollbackBegun r when Is(r.CorrelationId) => this with { Update = Update! with { Phase = UpdatePhase.RollingBack, RollbackReason = r.Reason } },
-        UpdateConfirmed c when Is(c.CorrelationId) => this with { Current = Update!.Target, Update = null },
+        UpdateConfirmed c when Is(c.CorrelationId) => this with { Current = Update!.Target, Update = null, LastReport = c.Report },
         UpdateAbandoned a when Is(a.CorrelationId) => this with
         {
             Update = null,
+            LastReport = a.Report,
             FailedTargets = a.MarkFailed ? new HashSet<string>(FailedTargets, StringComparer.Ordinal) { Update!.Target.Name } : FailedTargets,
         },
         FailedTargetsCleared => this with { FailedTargets = new HashSet<string>(StringComparer.Ordinal) },

@@ -37,6 +37,7 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, int> _fetchAttempts = new(StringComparer.Ordinal);
     private Exception? _lastFetchError;
     private int _fetchers;
+    private bool _resumed;
 
     // ---- results of piped I/O
     private sealed record Checked(TargetsChecked Targets, bool RetryFailed);
@@ -48,6 +49,7 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
     private sealed record CheckFailed(Exception Error);
     private sealed record StatesRead(AppsStatesReport Report);
     private sealed record Poll;
+    private sealed record SystemInfoRead(SystemInfoReport Info);
 
     public DeviceAgentActor(EdgeSettings settings, UpdateSteps steps, HttpClient gateway, TimeProvider time, bool poll)
     {
@@ -64,6 +66,9 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ =>
         {
             WriteStatus();
+            // Closing events are recorded with the step; queue the last one again in case the outbox never stored it.
+            if (_state.LastReport is { } last) Queue(last);
+            _steps.SystemInfoAsync(Ct).PipeTo(Self, success: info => new SystemInfoRead(info));
             if (_state.Update is { } update)
                 _log.Info("resuming update {CorrelationId} to {Target} at step {Phase}", update.CorrelationId, update.Target.Name, update.Phase);
             if (_poll) Self.Tell(new Poll());
@@ -86,7 +91,13 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         Command<ConfirmDone>(OnConfirmDone);
         Command<RolledBack>(OnRolledBack);
         Command<StatesRead>(OnStatesRead);
-        Command<Status.Failure>(failure => _log.Warning("reading app states failed: {Reason}", failure.Cause.Message));
+        Command<SystemInfoRead>(read =>
+        {
+            // Its id is the hash of its content: unchanged facts already delivered are not sent again.
+            var json = JsonSerializer.Serialize(read.Info, DeviceApiJson.Options);
+            _outbox.Tell(new QueueReport(ReportEndpoints.SystemInfo, json, "system-info-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..32]));
+        });
+        Command<Status.Failure>(failure => _log.Warning("reading app states or system facts failed: {Reason}", failure.Cause.Message));
         Command<OutboxPending>(pending =>
         {
             _pendingReports = pending.Count;
@@ -123,6 +134,8 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         _busy = true;
         if (_state.Update is { } update)
         {
+            if (!_resumed) RequeueEventsOf(update);
+            _resumed = true;
             Continue(update);
             return;
         }
@@ -282,6 +295,12 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         };
         PersistRecord(record, () =>
         {
+            CrashPoints.Reach(done.Phase switch
+            {
+                UpdatePhase.Fetched => CrashPoints.AfterFetchRecorded,
+                UpdatePhase.Installed => CrashPoints.AfterInstallRecorded,
+                _ => CrashPoints.AfterStartRecorded,
+            });
             switch (done.Phase)
             {
                 case UpdatePhase.Fetched:
@@ -304,11 +323,11 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         {
             // Nothing on the device changed yet: a transient failure is retried next cycle, a permanent one marks the target bad.
             var transient = failed.Error is AppFetchException { Transient: true };
-            Report(DeviceEventTypes.DownloadCompleted, false, failed.Error.Message);
-            PersistRecord(new UpdateAbandoned(update.CorrelationId, failed.Error.Message, MarkFailed: !transient, RollbackFailed: false), () =>
+            var report = EventOf(DeviceEventTypes.DownloadCompleted, false, failed.Error.Message, update);
+            PersistRecord(new UpdateAbandoned(update.CorrelationId, failed.Error.Message, MarkFailed: !transient, RollbackFailed: false, report), () =>
                 Finish(transient ? CycleResult.Deferred : CycleResult.Refused,
                     transient ? $"download of {update.Target.Name} failed, will retry next cycle: {failed.Error.Message}"
-                              : $"{update.Target.Name} refused and marked failed on this device: {failed.Error.Message}"));
+                              : $"{update.Target.Name} refused and marked failed on this device: {failed.Error.Message}", report));
             return;
         }
         BeginRollback(update, $"{(failed.Phase == UpdatePhase.Installed ? "installing" : "starting")} {update.Target.Name} failed: {failed.Error.Message}");
@@ -332,11 +351,12 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
     {
         var update = _state.Update;
         if (update?.CorrelationId != done.CorrelationId) return;
-        PersistRecord(new UpdateConfirmed(done.CorrelationId, _time.GetUtcNow()), () =>
+        CrashPoints.Reach(CrashPoints.BeforeConfirmRecorded);
+        var report = EventOf(DeviceEventTypes.InstallationCompleted, true, done.Notes.Length == 0 ? null : done.Notes, update);
+        PersistRecord(new UpdateConfirmed(done.CorrelationId, _time.GetUtcNow(), report), () =>
         {
             if (done.Notes.Length > 0) _log.Warning("update {CorrelationId} confirmed; clean-up notes: {Notes}", done.CorrelationId, done.Notes);
-            Report(DeviceEventTypes.InstallationCompleted, true, done.Notes.Length == 0 ? null : done.Notes, update);
-            Finish(CycleResult.Updated, $"{update.Target.Name} (version {update.Target.Version}) is running: {string.Join(", ", update.Target.Apps.Keys)}");
+            Finish(CycleResult.Updated, $"{update.Target.Name} (version {update.Target.Version}) is running: {string.Join(", ", update.Target.Apps.Keys)}", report);
         });
     }
 
@@ -353,13 +373,15 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         var reason = update.RollbackReason ?? "update failed";
         var failedAgain = rolledBack.Problem is not null;
         var details = failedAgain ? $"{reason}; rollback failed: {rolledBack.Problem}" : $"{reason}; rolled back to {update.Previous?.Name ?? "no apps"}";
-        Report(DeviceEventTypes.InstallationCompleted, false, details, update);
-        PersistRecord(new UpdateAbandoned(update.CorrelationId, details, MarkFailed: true, RollbackFailed: failedAgain), () =>
-            Finish(failedAgain ? CycleResult.RollbackFailed : CycleResult.RolledBack, details));
+        var report = EventOf(DeviceEventTypes.InstallationCompleted, false, details, update);
+        PersistRecord(new UpdateAbandoned(update.CorrelationId, details, MarkFailed: true, RollbackFailed: failedAgain, report), () =>
+            Finish(failedAgain ? CycleResult.RollbackFailed : CycleResult.RolledBack, details, report));
     }
 
-    private void Finish(CycleResult result, string message)
+    /// <param name="closing">The closing event, queued once its record is stored.</param>
+    private void Finish(CycleResult result, string message, DeviceEvent? closing = null)
     {
+        if (closing is not null) Queue(closing);
         _busy = false;
         _lastResult = $"{result}: {message}";
         if (result is CycleResult.RolledBack or CycleResult.RollbackFailed or CycleResult.Refused or CycleResult.Deferred)
@@ -394,14 +416,31 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         then?.Invoke();
     });
 
-    /// <summary>Queues one REFERENCE event of the update in progress (or of <paramref name="update"/> once it is no longer current).</summary>
-    private void Report(string type, bool? success, string? details, UpdateInProgress? update = null)
+    /// <summary>Queues one REFERENCE event of the update in progress.</summary>
+    private void Report(string type, bool? success, string? details) => Queue(EventOf(type, success, details, _state.Update!));
+
+    private void Queue(DeviceEvent e) => _outbox.Tell(new QueueReport(ReportEndpoints.Events, JsonSerializer.Serialize(e, DeviceApiJson.Options), e.Id));
+
+    /// <summary>
+    /// An event of <paramref name="update"/>. Its id is derived from the correlation id, the type and the outcome, so the
+    /// same event queued again after a crash has the same id (the outbox and the gateway drop it).
+    /// </summary>
+    private DeviceEvent EventOf(string type, bool? success, string? details, UpdateInProgress update)
     {
-        update ??= _state.Update!;
         if (details is { Length: > DeviceEventTypes.MaxDetailsLength }) details = details[..(DeviceEventTypes.MaxDetailsLength - 3)] + "...";
-        var e = new DeviceEvent(Guid.NewGuid().ToString(), _time.GetUtcNow(), new DeviceEventType(type),
+        var id = new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{update.CorrelationId}|{type}|{success}"))[..16]);
+        return new DeviceEvent(id.ToString(), _time.GetUtcNow(), new DeviceEventType(type),
             new DeviceEventBody(update.CorrelationId, update.Target.Name, update.Target.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), success, details));
-        _outbox.Tell(new QueueReport(ReportEndpoints.Events, JsonSerializer.Serialize(e, DeviceApiJson.Options)));
+    }
+
+    /// <summary>After a restart: the events the recorded phase implies, in case they were queued but never stored.</summary>
+    private void RequeueEventsOf(UpdateInProgress update)
+    {
+        Report(DeviceEventTypes.DownloadStarted, null, null);
+        if (update.Phase == UpdatePhase.Begun) return;
+        Report(DeviceEventTypes.DownloadCompleted, true, null);
+        Report(DeviceEventTypes.InstallationStarted, null, null);
+        if (update.Phase == UpdatePhase.Started) Report(DeviceEventTypes.InstallationApplied, null, null);
     }
 
     private void WriteStatus()

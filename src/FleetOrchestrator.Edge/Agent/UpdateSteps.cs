@@ -72,6 +72,7 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
             var project = Project(app);
             await project.PullAsync(ct);
             await project.UpAsync(ct, forceRecreate: replaced.Contains(app));
+            CrashPoints.Reach(CrashPoints.BetweenAppStarts);
         }
     }
 
@@ -156,6 +157,7 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
             {
                 await Project(app).DownAsync(ct);
                 _installer.RollBack(app);
+                CrashPoints.Reach(CrashPoints.DuringRollback);
             }
             catch (Exception e) when (e is ComposeException or IOException or DockerApiException)
             {
@@ -189,11 +191,25 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
                     : status.Running ? AppStates.Unhealthy
                     : AppStates.Stopped;
                 apps[status.Project] = new AppStateReport(target.Apps[status.Project], state,
-                    status.Services.ToDictionary(s => s.Service, s => s.Detail.Length == 0 ? "ok" : s.Detail, StringComparer.Ordinal));
+                    status.Services.ToDictionary(s => s.Service, s => s.Detail.Length == 0 ? "ok" : Bounded(s.Detail), StringComparer.Ordinal));
             }
         }
         return new AppsStatesReport(time.GetUtcNow(), target?.Name, apps);
     }
+
+    /// <summary>What the device reports to <c>PUT /system_info</c>: agent, OS, architecture, engine and compose command.</summary>
+    public async Task<SystemInfoReport> SystemInfoAsync(CancellationToken ct)
+    {
+        string? dockerVersion;
+        try { dockerVersion = (await docker.System.GetVersionAsync(ct)).Version; }
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or TimeoutException) { dockerVersion = null; }
+        var agentVersion = typeof(UpdateSteps).Assembly.GetName().Version?.ToString() ?? "unknown";
+        return new SystemInfoReport(agentVersion, Bounded(System.Runtime.InteropServices.RuntimeInformation.OSDescription),
+            System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(), dockerVersion, compose.ToString());
+    }
+
+    /// <summary>Report texts are bounded by the gateway (256 characters).</summary>
+    private static string Bounded(string text) => text.Length <= 256 ? text : text[..253] + "...";
 
     private async Task<List<AppStatus>> StatusesAsync(DeviceTarget target, CancellationToken ct)
     {

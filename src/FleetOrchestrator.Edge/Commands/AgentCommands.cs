@@ -8,6 +8,7 @@ using FleetOrchestrator.Edge.Configuration;
 using FleetOrchestrator.Edge.Hosting;
 using FleetOrchestrator.Edge.Install;
 using FleetOrchestrator.Edge.Outbox;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace FleetOrchestrator.Edge.Commands;
@@ -51,10 +52,14 @@ public static class AgentCommands
             await host.StartAsync(ct);
             try
             {
+                // SIGTERM reaches the host's lifetime, not the command's token: stop waiting on either.
+                using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
                 var agent = await EdgeHost.AgentAsync(host);
-                var finished = await agent.Ask<CycleFinished>(new RunCycle(result.GetValue(retryFailed)), CycleLimit, ct);
-                try { await agent.Ask<OutboxFlushed>(new FlushOutbox(), FlushLimit, ct); }
-                catch (AskTimeoutException) { /* reports stay queued for the next run */ }
+                CycleFinished finished;
+                try { finished = await agent.Ask<CycleFinished>(new RunCycle(result.GetValue(retryFailed)), CycleLimit, stopping.Token); }
+                catch (OperationCanceledException) { return await FailAsync("update", "stopped before the cycle ended; the next run resumes it"); }
+                try { await agent.Ask<OutboxFlushed>(new FlushOutbox(), FlushLimit, stopping.Token); }
+                catch (Exception e) when (e is AskTimeoutException or OperationCanceledException) { /* reports stay queued for the next run */ }
                 var line = $"{finished.Result}: {finished.Message}";
                 if (finished.ExitCode == 0) Console.WriteLine(line);
                 else await Console.Error.WriteLineAsync($"fleet-edge update: {line}");

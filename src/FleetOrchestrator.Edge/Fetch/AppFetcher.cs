@@ -156,6 +156,7 @@ public sealed class AppFetcher
                 throw new OciIntegrityException($"blob {uri.Name}@{digest} digest", digest.ToString(), actual.ToString());
             }
         }
+        Agent.CrashPoints.Reach(Agent.CrashPoints.DownloadBeforeCommit);
         _store.Commit(digest);
     }
 

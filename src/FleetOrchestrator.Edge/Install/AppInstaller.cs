@@ -71,6 +71,7 @@ public sealed partial class AppInstaller
         var index = BundleIndex.Parse(await File.ReadAllBytesAsync(fetched.IndexPath, ct), _limits);
         await using (var bundle = new FileStream(fetched.BundlePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous))
             await BundleReader.ExtractAsync(bundle, index, incoming, _limits, ct);
+        Agent.CrashPoints.Reach(Agent.CrashPoints.InstallBeforeSwap);
 
         if (IsPending(app))
         {
@@ -82,6 +83,7 @@ public sealed partial class AppInstaller
             await File.WriteAllTextAsync(PendingMarker(app), hadPrevious ? PendingHadPrevious : PendingWasNew, ct);
             if (hadPrevious) Directory.Move(target, PreviousDirectory(app));
         }
+        Agent.CrashPoints.Reach(Agent.CrashPoints.InstallBetweenRenames);
         Directory.Move(incoming, target);
         return target;
     }

@@ -39,7 +39,7 @@ public sealed class EventOutboxActor : ReceivePersistentActor, IWithTimers
 
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is OutboxSnapshot snapshot) _state = new OutboxState(snapshot.Pending, snapshot.NextSeq);
+            if (offer.Snapshot is OutboxSnapshot snapshot) _state = new OutboxState(snapshot.Pending, snapshot.NextSeq, snapshot.RecentIds ?? []);
         });
         Recover<ReportQueued>(e => _state = _state.Apply(e));
         Recover<ReportsDelivered>(e => _state = _state.Apply(e));
@@ -49,12 +49,16 @@ public sealed class EventOutboxActor : ReceivePersistentActor, IWithTimers
             SendNext();
         });
 
-        Command<QueueReport>(report => Persist(new ReportQueued(_state.NextSeq, report.Endpoint, report.Json), e =>
+        Command<QueueReport>(report =>
         {
-            _state = _state.Apply(e);
-            Context.Parent.Tell(new OutboxPending(_state.Pending.Count));
-            SendNext();
-        }));
+            if (report.Id is { } id && _state.Knows(id)) return;
+            Persist(new ReportQueued(_state.NextSeq, report.Endpoint, report.Json, report.Id), e =>
+            {
+                _state = _state.Apply(e);
+                Context.Parent.Tell(new OutboxPending(_state.Pending.Count));
+                SendNext();
+            });
+        });
         Command<FlushOutbox>(_ =>
         {
             if (_state.Pending.Count == 0)
@@ -99,7 +103,9 @@ public sealed class EventOutboxActor : ReceivePersistentActor, IWithTimers
         try
         {
             using var content = new StringContent(batch.Body, Encoding.UTF8, "application/json");
-            using var response = await _gateway.PostAsync(batch.Endpoint, content);
+            using var response = batch.Endpoint == ReportEndpoints.SystemInfo
+                ? await _gateway.PutAsync(batch.Endpoint, content)
+                : await _gateway.PostAsync(batch.Endpoint, content);
             return new Sent(batch, response.StatusCode, response.IsSuccessStatusCode ? "" : await GatewayHttp.DescribeFailureAsync(response, default));
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
@@ -127,7 +133,7 @@ public sealed class EventOutboxActor : ReceivePersistentActor, IWithTimers
         {
             _state = _state.Apply(e);
             Context.Parent.Tell(new OutboxPending(_state.Pending.Count));
-            if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(new OutboxSnapshot(_state.Pending, _state.NextSeq));
+            if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(new OutboxSnapshot(_state.Pending, _state.NextSeq, _state.RecentIds));
             SendNext();
         });
     }

@@ -39,4 +39,21 @@ public sealed class OutboxStateTests
 
         Assert.Equal([3L], state.Pending.Select(p => p.Seq));
     }
+
+    [Fact]
+    public void A_report_id_is_known_while_pending_and_after_delivery_up_to_the_recent_limit()
+    {
+        var state = OutboxState.Empty.Apply(new ReportQueued(1, ReportEndpoints.Events, "{}", "e-1"));
+        Assert.True(state.Knows("e-1"));
+        Assert.False(state.Knows("e-2"));
+
+        state = state.Apply(new ReportsDelivered(1));
+        Assert.True(state.Knows("e-1"));
+
+        for (var i = 0; i < OutboxState.RecentIdsKept; i++)
+            state = state.Apply(new ReportQueued(state.NextSeq, ReportEndpoints.Events, "{}", $"x-{i}")).Apply(new ReportsDelivered(state.NextSeq));
+        Assert.False(state.Knows("e-1"));
+        Assert.True(state.Knows($"x-{OutboxState.RecentIdsKept - 1}"));
+        Assert.Equal(OutboxState.RecentIdsKept, state.RecentIds.Count);
+    }
 }

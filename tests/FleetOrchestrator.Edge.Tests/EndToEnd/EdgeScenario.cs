@@ -1,0 +1,89 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Akka.Hosting;
+using CliWrap.Buffered;
+using FleetOrchestrator.ControlPlane.Publishing;
+using FleetOrchestrator.Node.Tests;
+using FleetOrchestrator.TestSupport;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FleetOrchestrator.Edge.Tests.EndToEnd;
+
+/// <summary>Steps shared by the device end-to-end and crash tests: publish through the node, run fleet-edge, look at the device.</summary>
+public static class EdgeScenario
+{
+    /// <summary>Compose projects the example apps create on the engine.</summary>
+    public static readonly string[] Projects = ["httpd", "simple-app", "hello-world-app"];
+
+    public static async Task RemoveContainersAsync()
+    {
+        foreach (var project in Projects)
+            foreach (var id in await ContainersOfAsync(project))
+                await DockerEngine.RunAsync("rm", "-f", id);
+    }
+
+    public static Task<BufferedCommandResult> EdgeAsync(params string[] args) => FleetEdgeProcess.RunAsync(args);
+
+    public static async Task<JsonNode> StatusAsync(string dataDirectory) =>
+        JsonNode.Parse((await FleetEdgeProcess.RunAsync("status", "--json", "--data-dir", dataDirectory)).StandardOutput)!;
+
+    public static async Task<TargetPublished> PublishAsync(RunningNode node, ContainersGit containers, long version)
+    {
+        var publisher = await node.App.Services.GetRequiredService<ActorRegistry>().GetAsync<PublisherActor>();
+        var published = await publisher.Ask<object>(new PublishTarget(containers.Path, "main", "main", ["generic"], version), TimeSpan.FromMinutes(3));
+        var target = Assert.IsType<TargetPublished>(published);
+        var (_, certificate) = await node.RegisterAsync($"probe-{version}");
+        using (certificate) await node.WaitForTargetsVersionAsync(certificate, target.TargetsVersion);
+        return target;
+    }
+
+    /// <summary>The file the registry serves for a blob, in its filesystem storage.</summary>
+    public static string StoragePathOf(RegistryProcess registry, string digest)
+    {
+        var hex = digest["sha256:".Length..];
+        return Path.Combine(registry.RootDirectory, "data", "docker", "registry", "v2", "blobs", "sha256", hex[..2], hex, "data");
+    }
+
+    /// <summary>The bundle layer's digest of an app, read from its manifest in the registry's storage.</summary>
+    public static string BundleDigestOf(RegistryProcess registry, string appUri)
+    {
+        var manifest = JsonNode.Parse(File.ReadAllText(StoragePathOf(registry, appUri[(appUri.IndexOf('@') + 1)..])))!;
+        return (string)manifest["layers"]![0]!["digest"]!;
+    }
+
+    public static Task<BufferedCommandResult> UpdateOnceAsync(string dataDirectory) => FleetEdgeProcess.RunAsync("update", "--once", "--data-dir", dataDirectory);
+
+
+    public static async Task<string> HttpdBodyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        for (var attempt = 0; ; attempt++)
+        {
+            try { return await http.GetStringAsync("http://127.0.0.1:18080/"); }
+            catch (HttpRequestException) when (attempt < 20) { await Task.Delay(250); }
+        }
+    }
+
+    public static async Task<string[]> ContainersOfAsync(string project) =>
+        (await DockerEngine.RunAsync("ps", "-aq", "--filter", $"label=com.docker.compose.project={project}"))
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The reports the agent's outbox recorded, read from its SQLite journal (the JSON of each device event).</summary>
+    public static List<string> ReportsInJournal(string dataDirectory)
+    {
+        var reports = new List<string>();
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "agent.db")};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT message FROM journal WHERE manifest = 'edge.report-queued'";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var queued = JsonNode.Parse(Encoding.UTF8.GetString((byte[])reader[0]))!;
+            if ((string?)queued["endpoint"] == "events") reports.Add((string)queued["json"]!);
+        }
+        return reports;
+    }
+}
