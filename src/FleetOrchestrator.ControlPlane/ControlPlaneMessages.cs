@@ -2,6 +2,7 @@ using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.ControlPlane.Waves;
 using FleetOrchestrator.Protocol.Serialization;
 
 namespace FleetOrchestrator.ControlPlane;
@@ -23,6 +24,28 @@ public static class ControlPlaneMessages
         .Add<CloseWaveView>("targets.close-wave-view")
         .Add<WaveViewChanged>("targets.wave-view-changed")
         .Add<WaveViewRefused>("targets.wave-view-refused")
+        .Add<InitWave>("waves.init")
+        .Add<RolloutWave>("waves.rollout")
+        .Add<PauseWave>("waves.pause")
+        .Add<ResumeWave>("waves.resume")
+        .Add<AbortWave>("waves.abort")
+        .Add<CompleteWave>("waves.complete")
+        .Add<CancelWave>("waves.cancel")
+        .Add<GetWave>("waves.get")
+        .Add<ListWaves>("waves.list")
+        .Add<GetWaveDevices>("waves.get-devices")
+        .Add<WaveDevices>("waves.devices")
+        .Add<WaveAccepted>("waves.accepted")
+        .Add<WaveRefused>("waves.refused")
+        .Add<WaveList>("waves.wave-list")
+        .Add<AssignDeviceView>("waves.assign-device-view")
+        .Add<WaveInitialized>("waves.initialized")
+        .Add<WaveStageAdded>("waves.stage-added")
+        .Add<WaveStageStarted>("waves.stage-started")
+        .Add<WaveDevicesReleased>("waves.devices-released")
+        .Add<WaveStageDecided>("waves.stage-decided")
+        .Add<WaveStatusChanged>("waves.status-changed")
+        .Add<WavesSnapshot>("waves.snapshot")
         .Add<PublishTarget>("publishing.publish-target")
         .Add<TargetPublished>("publishing.target-published")
         .Add<PublishFailed>("publishing.publish-failed")

@@ -6,6 +6,7 @@ using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.ControlPlane.Waves;
 using FleetOrchestrator.Protocol.Serialization;
 
 namespace FleetOrchestrator.ControlPlane.Hosting;
@@ -27,7 +28,8 @@ public sealed record ControlPlaneSettings(
     DeviceTwinSettings DeviceTwins,
     string? Hocon = null,
     FleetProjectionSettings? FleetProjection = null,
-    string? PublicHostname = null)
+    string? PublicHostname = null,
+    WavesSettings? Waves = null)
 {
     public const string SystemName = "fleet";
     public static IReadOnlyList<string> AllRoles { get; } = [TargetsHosting.Role, PublishingHosting.Role, DevicesHosting.Role, "gateway"];
@@ -64,6 +66,9 @@ public static class ControlPlaneHosting
             builder.WithFleetProjection(new FleetTable(settings.Persistence), settings.FleetProjection ?? new FleetProjectionSettings());
         }
         else builder.WithDeviceTwinsProxy(settings.DeviceTwins.Shards).WithFleetProjectionProxy();
+        // After the registry and the twins: the waves singleton resolves both when it starts.
+        if (settings.Roles.Contains(TargetsHosting.Role)) builder.WithWaves(new FleetTable(settings.Persistence), settings.Waves ?? new WavesSettings());
+        else builder.WithWavesProxy();
         if (settings.Seeds.Count == 0)
             builder.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress));
         return builder;

@@ -1,0 +1,76 @@
+using FleetOrchestrator.Protocol;
+
+namespace FleetOrchestrator.ControlPlane.Waves;
+
+// ---- commands (answered with WaveAccepted or WaveRefused) -----------------------------------------
+
+/// <summary>A wave takes the recorded target of <see cref="Version"/> to the devices of <see cref="Tag"/>, stage by stage. One active wave per tag.</summary>
+public sealed record InitWave(string Wave, string Version, string Tag) : IFleetMessage;
+
+/// <summary>Adds a stage; it starts at once when every earlier stage passed, else when they have.</summary>
+public sealed record RolloutWave(string Wave, StageSelection Selection, StageGates Gates) : IFleetMessage;
+
+public sealed record PauseWave(string Wave) : IFleetMessage;
+
+/// <summary>Continues a paused wave; a tripped stage or one waiting for approval is accepted and the next stage starts.</summary>
+public sealed record ResumeWave(string Wave) : IFleetMessage;
+
+/// <summary>Stops the wave; its devices go back to the production view (they keep what they installed).</summary>
+public sealed record AbortWave(string Wave, bool Rollback) : IFleetMessage;
+
+/// <summary>The wave's target becomes production for the whole tag.</summary>
+public sealed record CompleteWave(string Wave) : IFleetMessage;
+
+/// <summary>Ends the wave without changing production; devices stay where they are.</summary>
+public sealed record CancelWave(string Wave) : IFleetMessage;
+
+public sealed record GetWave(string Wave) : IFleetMessage;
+
+/// <summary>The devices of one stage of a wave, in release order (answered with <see cref="WaveDevices"/> or <see cref="WaveRefused"/>).</summary>
+public sealed record GetWaveDevices(string Wave, int Stage) : IFleetMessage;
+
+public sealed record WaveDevices(string Wave, int Stage, IReadOnlyList<string> DeviceIds, int Released) : IFleetMessage;
+
+public sealed record ListWaves : IFleetMessage
+{
+    public static ListWaves Instance { get; } = new();
+}
+
+public sealed record WaveAccepted(WaveSummary Wave) : IFleetMessage;
+
+public sealed record WaveRefused(string Wave, string Reason) : IFleetMessage;
+
+public sealed record WaveList(IReadOnlyList<WaveSummary> Waves) : IFleetMessage;
+
+/// <summary>A wave as operators see it: its stages with the last gate decision and tallies.</summary>
+public sealed record WaveSummary(string Wave, string Tag, string Version, string Target, WaveStatus Status, string? Reason, IReadOnlyList<StageSummary> Stages, int Devices);
+
+public sealed record StageSummary(int Index, StageSelection Selection, StageGates Gates, StageStatus Status, int Devices, int Released, StageTally? Tally, string? Reason);
+
+public enum WaveStatus { Active, Paused, Completed, Cancelled, Aborted }
+
+public enum StageStatus { Pending, Running, Baking, AwaitingApproval, Passed, Tripped }
+
+/// <summary>Tells a device's twin which repository view its gateway serves it (a wave's, or production when <see cref="View"/> is null).</summary>
+public sealed record AssignDeviceView(string DeviceId, string Tag, string? View) : IWithDeviceId, IFleetMessage;
+
+// ---- persisted events -------------------------------------------------------------------------------
+
+public interface IWaveEvent : IFleetMessage
+{
+    string Wave { get; }
+}
+
+public sealed record WaveInitialized(string Wave, string Tag, string Version, string Target, DateTimeOffset At) : IWaveEvent;
+
+public sealed record WaveStageAdded(string Wave, StageSelection Selection, StageGates Gates) : IWaveEvent;
+
+public sealed record WaveStageStarted(string Wave, int Stage, IReadOnlyList<string> DeviceIds, DateTimeOffset At) : IWaveEvent;
+
+public sealed record WaveDevicesReleased(string Wave, int Stage, IReadOnlyList<string> DeviceIds) : IWaveEvent;
+
+public sealed record WaveStageDecided(string Wave, int Stage, StageStatus Status, string Reason, DateTimeOffset? SuccessReachedAt, StageTally Tally) : IWaveEvent;
+
+public sealed record WaveStatusChanged(string Wave, WaveStatus Status, string Reason, DateTimeOffset At) : IWaveEvent;
+
+public sealed record WavesSnapshot(IReadOnlyList<WaveRecord> Waves) : IFleetMessage;

@@ -1,0 +1,74 @@
+using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.ControlPlane.Fleet;
+using FleetOrchestrator.ControlPlane.Waves;
+
+namespace FleetOrchestrator.ControlPlane.Tests.Waves;
+
+public sealed class WavesStateTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 28, 6, 0, 0, TimeSpan.Zero);
+
+    private static FleetRow Row(string id, string status, string? target, string tag = "prod", string? group = "lab", int minutes = 5) =>
+        new(id, "generic", tag, group, target, status, AppHealth.Unknown, Start.AddDays(-1), Start.AddMinutes(minutes));
+
+    [Fact]
+    public void Device_statuses_come_from_the_fleet_table_rows()
+    {
+        var stage = new WaveStageRecord(new StageSelection(Group: "lab"), new StageGates(), StageStatus.Running,
+            ["ok", "failed", "old-failure", "downloading", "moved", "regrouped", "gone", "queued"], Released: 7, Start, null, null, null);
+        var wave = new WaveRecord("w", "prod", "2", "acme-2", WaveStatus.Active, null, [stage]);
+        var rows = new[]
+        {
+            Row("ok", DeviceStatuses.Installed, "acme-2"),
+            Row("failed", DeviceStatuses.InstallFailed, "acme-1"),
+            Row("old-failure", DeviceStatuses.InstallFailed, "acme-1", minutes: -10), // failed before the stage started
+            Row("downloading", DeviceStatuses.DownloadFailed, "acme-1"),              // retried by the device: not a failure
+            Row("moved", DeviceStatuses.Updating, "acme-1", tag: "dev"),
+            Row("regrouped", DeviceStatuses.Installed, "acme-2", group: "field"),     // reported, then left: still counts
+            Row("queued", DeviceStatuses.Registered, null),
+        }.ToDictionary(r => r.DeviceId);
+
+        var devices = WavesState.DevicesOf(wave, stage, rows).ToDictionary(d => d.DeviceId);
+
+        Assert.Equal(DeviceRolloutStatus.Succeeded, devices["ok"].Status);
+        Assert.Equal(DeviceRolloutStatus.Failed, devices["failed"].Status);
+        Assert.Equal(DeviceRolloutStatus.Updating, devices["old-failure"].Status);
+        Assert.Equal(DeviceRolloutStatus.Updating, devices["downloading"].Status);
+        Assert.True(devices["moved"].Left);
+        Assert.True(devices["regrouped"].Left);
+        Assert.Equal(DeviceRolloutStatus.Succeeded, devices["regrouped"].Status);
+        Assert.True(devices["gone"].Left);
+        Assert.Equal(DeviceRolloutStatus.Queued, devices["queued"].Status);
+        Assert.False(devices["ok"].Left);
+    }
+
+    [Fact]
+    public void One_open_wave_per_tag_and_names_are_checked()
+    {
+        var waves = WavesState.Apply(WavesState.Empty, new WaveInitialized("w1", "prod", "2", "acme-2", Start));
+        Assert.Equal("tag prod already has an open wave: w1 (Active)", WavesState.CheckInit(waves, new InitWave("w2", "3", "prod")));
+        Assert.Null(WavesState.CheckInit(waves, new InitWave("w2", "3", "beta")));
+        Assert.Equal("wave w1 already exists (Active)", WavesState.CheckInit(waves, new InitWave("w1", "3", "beta")));
+        Assert.StartsWith("invalid wave name", WavesState.CheckInit(waves, new InitWave("../x", "3", "beta")));
+        Assert.Equal("\"production\" is reserved", WavesState.CheckInit(waves, new InitWave("production", "3", "beta")));
+
+        waves = WavesState.Apply(waves, new WaveStatusChanged("w1", WaveStatus.Cancelled, "cancelled", Start));
+        Assert.Null(WavesState.CheckInit(waves, new InitWave("w2", "3", "prod")));
+        Assert.Equal("wave w1 is Cancelled", WavesState.CheckRollout(waves, new RolloutWave("w1", new StageSelection(), new StageGates())));
+    }
+
+    [Fact]
+    public void Stages_start_in_order_only_after_the_previous_one_passed()
+    {
+        var waves = WavesState.Apply(WavesState.Empty, new WaveInitialized("w", "prod", "2", "acme-2", Start));
+        waves = WavesState.Apply(waves, new WaveStageAdded("w", new StageSelection(Count: 1), new StageGates()));
+        waves = WavesState.Apply(waves, new WaveStageAdded("w", new StageSelection(Count: 2), new StageGates()));
+        Assert.Equal(0, WavesState.StageToStart(waves["w"]));
+        waves = WavesState.Apply(waves, new WaveStageStarted("w", 0, ["a"], Start));
+        Assert.Null(WavesState.StageToStart(waves["w"]));
+        waves = WavesState.Apply(waves, new WaveStageDecided("w", 0, StageStatus.Passed, "ok", Start, new StageTally(1, 1, 0, 0, 0, false)));
+        Assert.Equal(1, WavesState.StageToStart(waves["w"]));
+        waves = WavesState.Apply(waves, new WaveStatusChanged("w", WaveStatus.Paused, "operator", Start));
+        Assert.Null(WavesState.StageToStart(waves["w"]));
+    }
+}
