@@ -72,6 +72,8 @@ public static class ControlPlaneMessages
         .Add<DeviceSystemInfoChanged>("devices.device-system-info-changed")
         .Add<DeviceWasSeen>("devices.device-was-seen")
         .Add<DeviceTwinSnapshot>("devices.snapshot")
+        .Add<DeviceViewWasAssigned>("devices.device-view-was-assigned")
+        .Add<DeviceViewChanged>("devices.device-view-changed")
         .Add<GetFleetProjectionOffset>("fleet.get-projection-offset")
         .Add<FleetProjectionOffset>("fleet.projection-offset");
 }

@@ -71,12 +71,16 @@ public static class NodeHost
         // Listings and counts read the fleet table the projection keeps, never the twins.
         builder.Services.AddSingleton(new FleetTable(persistence));
         var cache = new MetadataCache();
+        var views = new DeviceViews();
         var commandHost = CommandHostSettings.From(tunables, options.PbmPort, options.Data);
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, (akka, _) => akka
             .WithFleetControlPlane(settings)
             .WithCommandHost(commandHost)
             .WithActors((system, actors) =>
-                system.ActorOf(Props.Create(() => new MetadataCacheActor(cache, actors.Get<TargetRegistryActor>())), "gateway-metadata")));
+            {
+                system.ActorOf(Props.Create(() => new MetadataCacheActor(cache, actors.Get<TargetRegistryActor>())), "gateway-metadata");
+                system.ActorOf(Props.Create(() => new DeviceViewsActor(views)), "gateway-device-views");
+            }));
 
         builder.Services.AddCommandHost(commandHost);
         builder.Services.AddDeviceRateLimit(limits);
@@ -105,7 +109,7 @@ public static class NodeHost
         var gatewayUrl = $"https://{advertised}:{options.GatewayPort}";
         // Resolved on first use: the actor system starts with the host, after this method returns.
         var deviceTwins = app.Services.GetRequiredService<IRequiredActor<DeviceTwinActor>>();
-        GatewayEndpoints.Map(app, new GatewayContext(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, cache, gatewayUrl, limits));
+        GatewayEndpoints.Map(app, new GatewayContext(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, cache, gatewayUrl, limits) { Views = views });
         return app;
     }
 

@@ -64,6 +64,8 @@ public sealed class SerializationTests : IDisposable
         yield return [new WaveRefused("wave-1", "no wave wave-1")];
         yield return [new WaveList([waveRecord.Summary()])];
         yield return [new AssignDeviceView("d1", "prod", "wave-1")];
+        yield return [new DeviceViewWasAssigned("d1", "wave-1")];
+        yield return [new DeviceViewChanged("d1", null)];
         yield return [new WaveInitialized("wave-1", "prod", "42", "acme-42", DateTimeOffset.Parse("2026-11-28T06:00:00Z"))];
         yield return [new WaveStageAdded("wave-1", selection, gates)];
         yield return [new WaveStageStarted("wave-1", 0, ["d1", "d2"], DateTimeOffset.Parse("2026-11-28T06:00:00Z"))];

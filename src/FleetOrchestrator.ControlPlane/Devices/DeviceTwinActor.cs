@@ -1,3 +1,4 @@
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -27,7 +28,11 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
 
     public override string PersistenceId { get; }
 
-    public static Props PropsFor(string deviceId, DeviceTwinSettings settings) => Props.Create(() => new DeviceTwinActor(deviceId, settings));
+    /// <summary>
+    /// Props from the type and arguments, not from an expression: sharding makes one per twin it starts, and
+    /// an expression's arguments are compiled on every call.
+    /// </summary>
+    public static Props PropsFor(string deviceId, DeviceTwinSettings settings) => Props.Create(typeof(DeviceTwinActor), deviceId, settings);
 
     protected override void OnRecover(object message)
     {
@@ -73,6 +78,15 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
                     var replyTo = Sender;
                     PersistAndApply(registered, () => replyTo.Tell(new DeviceRegistered(command.DeviceId)));
                 }
+                break;
+            }
+            case Waves.AssignDeviceView command:
+            {
+                var (assigned, refusal) = _state.Decide(command);
+                if (refusal is not null) Log.Warning("view {0} not assigned to {1}: {2}", command.View ?? "production", command.DeviceId, refusal);
+                else if (assigned is not null)
+                    PersistAndApply(assigned, () => DistributedPubSub.Get(Context.System).Mediator.Tell(
+                        new Publish(DeviceTopics.Views, new DeviceViewChanged(assigned.DeviceId, assigned.View))));
                 break;
             }
             case GetDevice:

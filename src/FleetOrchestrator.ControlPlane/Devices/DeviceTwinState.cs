@@ -64,7 +64,8 @@ public sealed record DeviceTwinState(
     AppsStatesReport? Apps,
     SystemInfoReport? SystemInfo,
     DateTimeOffset? LastSeen,
-    DateTimeOffset? SeenPersistedAt)
+    DateTimeOffset? SeenPersistedAt,
+    string? View = null)
 {
     public const int MaxInstallHistory = 20;
 
@@ -79,11 +80,8 @@ public sealed record DeviceTwinState(
 
     public static DeviceTwinState Empty(string deviceId) => new(deviceId, null, null, [], null, null, null, null);
 
-    /// <summary>
-    /// The repository view the gateway serves this device: the production view of its tag. Hook for waves
-    /// (issue 4): a device picked into a wave will see that wave's view here.
-    /// </summary>
-    public string? ServedView() => Registration is null ? null : TufRepository.ProductionView;
+    /// <summary>The repository view the gateway serves this device: the wave's it was handed, else the production view of its tag.</summary>
+    public string? ServedView() => Registration is null ? null : View ?? TufRepository.ProductionView;
 
     public string Status()
     {
@@ -140,6 +138,14 @@ public sealed record DeviceTwinState(
         return SystemInfo == command.Info ? (null, null) : (new DeviceSystemInfoChanged(DeviceId, command.Info, command.ReceivedAt), null);
     }
 
+    /// <summary>The event handing the device a wave's view (null: production again), none when it already has it.</summary>
+    public (DeviceViewWasAssigned? Event, string? Refusal) Decide(Waves.AssignDeviceView command)
+    {
+        if (ReportRefusal(command.DeviceId) is { } refusal) return (null, refusal);
+        if (Registration!.Tag != command.Tag) return (null, $"device \"{DeviceId}\" has tag {Registration.Tag}, not {command.Tag}");
+        return View == command.View ? (null, null) : (new DeviceViewWasAssigned(DeviceId, command.View), null);
+    }
+
     /// <summary>
     /// A check-in: last seen moves forward in memory (reports can arrive out of order), and is persisted only
     /// when it moved by at least <paramref name="resolution"/> since the last persisted contact.
@@ -163,6 +169,7 @@ public sealed record DeviceTwinState(
             DeviceAppsStatesChanged apps => this with { Apps = apps.Report, CurrentTarget = apps.CurrentTarget },
             DeviceSystemInfoChanged info => this with { SystemInfo = info.Info },
             DeviceWasSeen => this,
+            DeviceViewWasAssigned assigned => this with { View = assigned.View },
             _ => throw new ArgumentException($"a device twin has no use for {e.GetType().Name}", nameof(e)),
         };
         return state with

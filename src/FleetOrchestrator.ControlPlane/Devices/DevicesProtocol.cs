@@ -66,6 +66,23 @@ public sealed record DeviceAppsStatesChanged(string DeviceId, AppsStatesReport R
 
 public sealed record DeviceSystemInfoChanged(string DeviceId, SystemInfoReport Info, DateTimeOffset At) : IDeviceTwinEvent;
 
+/// <summary>
+/// A wave handed the device its view (or gave it back to production when <see cref="View"/> is null). Not a
+/// contact with the device, so <see cref="At"/> is the earliest time and moves no last-seen.
+/// </summary>
+public sealed record DeviceViewWasAssigned(string DeviceId, string? View) : IDeviceTwinEvent
+{
+    public DateTimeOffset At => DateTimeOffset.MinValue;
+}
+
+/// <summary>Published on <see cref="DeviceTopics.Views"/> when a device's view changed, so gateways drop what they cached about it.</summary>
+public sealed record DeviceViewChanged(string DeviceId, string? View) : IWithDeviceId, IFleetMessage;
+
+public static class DeviceTopics
+{
+    public const string Views = "device-views";
+}
+
 /// <summary>Last seen moved by at least the resolution since it was last persisted.</summary>
 public sealed record DeviceWasSeen(string DeviceId, DateTimeOffset At) : IDeviceTwinEvent;
 

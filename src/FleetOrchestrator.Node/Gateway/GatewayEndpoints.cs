@@ -28,8 +28,11 @@ public sealed record GatewayDevice(string Name, DeviceRegistration Registration,
 /// <summary>What the gateway needs: the CA, the registration token, the device twins (through sharding), the metadata cache, its public URL and its limits.</summary>
 public sealed record GatewayContext(DeviceCa Ca, string RegistrationToken, byte[] TrustedRoot, IRequiredActor<DeviceTwinActor> DeviceTwins, MetadataCache Cache, string GatewayUrl, GatewayLimits Limits)
 {
-    /// <summary>Devices already fetched from twins; registrations and views never change in this version, so entries stay valid.</summary>
+    /// <summary>Devices already fetched from twins; registrations never change, and views changed since are in <see cref="Views"/>.</summary>
     public ConcurrentDictionary<string, GatewayDevice> Devices { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Views handed to devices after they were fetched (waves), fed by <see cref="DeviceViewsActor"/>.</summary>
+    public DeviceViews Views { get; init; } = new();
 
     /// <summary>
     /// The device each TLS connection authenticated as, keyed by the connection's client certificate object (one per
@@ -90,7 +93,7 @@ public static partial class GatewayEndpoints
         app.UseRateLimiter();
 
         app.MapPost("/devices", (HttpContext context) => RegisterAsync(context, gateway)).WithMetadata(new RequestSizeLimitAttribute(MaxRequestBytes));
-        app.MapGet("/repo/{**path}", (HttpContext context, string path) => ServeRepository(context, gateway.Cache, Device(context), path));
+        app.MapGet("/repo/{**path}", (HttpContext context, string path) => ServeRepository(context, gateway.Cache, Device(context), gateway.Views, path));
         MapReports(app, gateway);
     }
 
@@ -204,12 +207,12 @@ public static partial class GatewayEndpoints
     }
 
     /// <summary>The standard TUF HTTP layout of the device's view, from the cache, with ETags.</summary>
-    private static IResult ServeRepository(HttpContext context, MetadataCache cache, GatewayDevice device, string path)
+    private static IResult ServeRepository(HttpContext context, MetadataCache cache, GatewayDevice device, DeviceViews views, string path)
     {
         var rootMatch = RootFilePattern().Match(path);
         var file = rootMatch.Success
             ? int.TryParse(rootMatch.Groups[1].Value, out var version) ? cache.Root(version) : null
-            : cache.File(device.Registration.Tag, device.View, path);
+            : cache.File(device.Registration.Tag, views.Of(device), path);
         if (file is null)
             return Results.Json(new GatewayError("not-found", $"no {path} in the repository of tag {device.Registration.Tag}"), statusCode: StatusCodes.Status404NotFound);
         context.Response.Headers.ETag = file.ETag;

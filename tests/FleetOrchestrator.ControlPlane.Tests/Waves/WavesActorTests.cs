@@ -92,6 +92,9 @@ public sealed class WavesActorTests : IDisposable
         await AskAsync<WaveAccepted>(waves, new RolloutWave("wave-1", new StageSelection(Group: "lab"), new StageGates()));
         var running = await UntilAsync(waves, "wave-1", w => w.Stages[0].Released == 4);
         Assert.Equal(4, running.Stages[0].Devices);
+        // The released devices' twins now send them the wave's view; the others stay on production.
+        foreach (var device in lab) await UntilViewAsync(twins, device, "wave-1");
+        Assert.Null((await AskAsync<DeviceView>(twins, new GetDevice("field-1"))).State.View);
         foreach (var device in lab)
             await AskAsync<DeviceEventsRecorded>(twins, new RecordDeviceEvents(device, DeviceReports.SuccessfulUpdate("acme-2", device), DateTimeOffset.UtcNow));
         var passed = await UntilAsync(waves, "wave-1", w => w.Stages[0].Status == StageStatus.Passed);
@@ -119,6 +122,14 @@ public sealed class WavesActorTests : IDisposable
         Assert.Equal(["acme-1", "acme-2"], TestRepository.VerifiedTargets(_keys.Root, production).Targets.Keys.Order());
         Assert.DoesNotContain(metadata.Views, v => v.View == "wave-1");
         Assert.Equal("wave wave-1 is Completed", (await AskAsync<WaveRefused>(waves, new PauseWave("wave-1"))).Reason);
+        // Every device of the wave is back on the production view, which now holds acme-2.
+        foreach (var device in lab.Concat(picked)) await UntilViewAsync(twins, device, null);
+    }
+
+    private static async Task UntilViewAsync(IActorRef twins, string device, string? view)
+    {
+        for (var deadline = DateTime.UtcNow + Wait; (await AskAsync<DeviceView>(twins, new GetDevice(device))).State.View != view; await Task.Delay(50))
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{device} did not get view {view ?? "production"}");
     }
 
     /// <summary>The devices stage 1 picked, in release order.</summary>

@@ -71,4 +71,23 @@ public sealed class WavesStateTests
         waves = WavesState.Apply(waves, new WaveStatusChanged("w", WaveStatus.Paused, "operator", Start));
         Assert.Null(WavesState.StageToStart(waves["w"]));
     }
+
+    [Fact]
+    public void A_twin_takes_a_wave_view_only_for_its_own_tag_and_once()
+    {
+        var registered = DeviceTwinState.Empty("d1").Apply(new DeviceWasRegistered("d1", new DeviceRegistration("generic", "prod", "fp", Start)));
+        Assert.Equal(Tuf.Repository.TufRepository.ProductionView, registered.ServedView());
+
+        var (assigned, refusal) = registered.Decide(new AssignDeviceView("d1", "prod", "wave-1"));
+        Assert.Null(refusal);
+        var inWave = registered.Apply(assigned!);
+        Assert.Equal("wave-1", inWave.ServedView());
+        Assert.Equal(registered.LastSeen, inWave.LastSeen); // not a contact with the device
+        Assert.Null(inWave.Decide(new AssignDeviceView("d1", "prod", "wave-1")).Event);
+        Assert.Equal("device \"d1\" has tag prod, not beta", inWave.Decide(new AssignDeviceView("d1", "beta", "wave-9")).Refusal);
+        Assert.Equal("device \"d2\" is not registered", DeviceTwinState.Empty("d2").Decide(new AssignDeviceView("d2", "prod", "wave-1")).Refusal);
+
+        var back = inWave.Apply(inWave.Decide(new AssignDeviceView("d1", "prod", null)).Event!);
+        Assert.Equal(Tuf.Repository.TufRepository.ProductionView, back.ServedView());
+    }
 }
