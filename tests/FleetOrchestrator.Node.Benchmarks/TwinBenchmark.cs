@@ -12,6 +12,7 @@ using FleetOrchestrator.Tuf.Repository;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace FleetOrchestrator.Node.Benchmarks;
 
@@ -28,7 +29,13 @@ internal static class TwinBenchmark
         var inFlight = options.Int("in-flight", 1000);
         var data = Path.Combine(Path.GetTempPath(), "fleet-twins-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
-        var persistence = PersistenceSettings.SqliteFile(Path.Combine(data, "journal.db"));
+        // --postgres <connection string>: a fresh database on that server instead of a SQLite file.
+        var postgres = options.String("postgres");
+        var database = "fleet_bench_" + Guid.NewGuid().ToString("N")[..8];
+        if (postgres.Length > 0) await PostgresAsync(postgres, $"CREATE DATABASE {database}");
+        var persistence = postgres.Length > 0
+            ? PersistenceSettings.Postgres(new NpgsqlConnectionStringBuilder(postgres) { Database = database }.ConnectionString)
+            : PersistenceSettings.SqliteFile(Path.Combine(data, "journal.db"));
         var (repository, keys) = TufRepository.Create();
         var settings = new ControlPlaneSettings("127.0.0.1", 0, [], ControlPlaneSettings.AllRoles, persistence,
             new TargetRegistrySettings("bench", repository.Root.ToBytes(), keys.Values.SelectMany(k => k).Cast<ISigner>().ToList(), new RepositoryOptions(), TimeSpan.FromHours(1)),
@@ -62,6 +69,7 @@ internal static class TwinBenchmark
             while (await table.CountAsync(new FleetQuery()) < count + 200) await Task.Delay(500);
             projection.Stop();
 
+            Console.WriteLine($"journal: {(postgres.Length > 0 ? "PostgreSQL" : "SQLite file")}");
             Console.WriteLine($"{count:N0} twins registered in {clock.Elapsed.TotalSeconds:F1} s ({count / clock.Elapsed.TotalSeconds:N0}/s, {inFlight} in flight); {live:N0} live twins");
             Console.WriteLine($"process CPU time while registering: {cpu.TotalSeconds:F1} s ({cpu.TotalMilliseconds / count:F2} ms per twin; {cpu.TotalSeconds / Environment.ProcessorCount:F1} s of wall time if all {Environment.ProcessorCount} cores were ours)");
             Console.WriteLine($"managed memory per live twin: {perTwin:N0} bytes (heap after full GC, before and after)");
@@ -73,7 +81,17 @@ internal static class TwinBenchmark
         {
             await host.StopAsync();
             Directory.Delete(data, recursive: true);
+            NpgsqlConnection.ClearAllPools();
+            if (postgres.Length > 0) await PostgresAsync(postgres, $"DROP DATABASE {database} WITH (FORCE)");
         }
+    }
+
+    private static async Task PostgresAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task RegisterAsync(IActorRef twins, string prefix, int count, int inFlight)
