@@ -21,6 +21,19 @@ public static class FleetEdgeProcess
     /// <summary>A run that hangs is killed after this long, so a stuck agent fails the test instead of blocking it.</summary>
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
 
+    /// <summary>Starts a long-running command (the daemon); stop it with <see cref="InterruptAsync"/>. It is killed after the usual limit.</summary>
+    public static CommandTask<BufferedCommandResult> Start(params string[] args)
+    {
+        Assert.True(File.Exists(Dll), $"fleet-edge.dll not found at {Dll}");
+        return Cli.Wrap("dotnet").WithArguments([Dll, .. args])
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(new CancellationTokenSource(Limit).Token);
+    }
+
+    /// <summary>SIGINT, as an operator's Ctrl+C.</summary>
+    public static async Task InterruptAsync(int processId) =>
+        await Cli.Wrap("kill").WithArguments(["-INT", processId.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExecuteAsync();
+
     public static Task<BufferedCommandResult> RunAsync(params string[] args) => RunAsync(args, new Dictionary<string, string?>());
 
     public static async Task<BufferedCommandResult> RunAsync(string[] args, IReadOnlyDictionary<string, string?> environment)

@@ -28,7 +28,7 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<IActorRef> _waiting = [];
     private AgentState _state = AgentState.Empty;
-    private IActorRef _outbox = ActorRefs.Nobody;
+    private readonly IActorRef _outbox;
     private bool _busy;
     private int _pendingReports;
     private string _lastResult = "";

@@ -51,6 +51,8 @@ public static class EdgeHost
         var docker = new DockerClientConfiguration().CreateClient();
         var steps = new UpdateSteps(settings, gateway, registry, compose, docker, TimeProvider.System);
 
+        var journal = $"Data Source={settings.JournalFile};Pooling=True";
+        UseWriteAheadLog(journal);
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSystemd(); // sd_notify READY and journald-friendly logs under systemd; a no-op elsewhere
         builder.Logging.ClearProviders();
@@ -71,12 +73,23 @@ public static class EdgeHost
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             })
-            .AddHocon("akka.persistence.journal.sql.auto-initialize = on", HoconAddMode.Prepend)
-            .WithSqlPersistence($"Data Source={settings.JournalFile};Pooling=True", "SQLite.MS", autoInitialize: true)
+            // SQLite has one writer at a time: the agent's and the outbox's writes go through one journal writer.
+            .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
+            .WithSqlPersistence(journal, "SQLite.MS", autoInitialize: true)
             .WithFleetSerializer(EdgeMessages.Table)
             .WithActors((system, actors) =>
                 actors.Register<DeviceAgentActor>(system.ActorOf(DeviceAgentActor.PropsFor(settings, steps, gateway, TimeProvider.System, poll), "device-agent"))));
         return builder.Build();
+    }
+
+    /// <summary>Write-ahead-log mode (stored in the file, as the node does): readers do not block the writer; a crash leaves no half-written transaction.</summary>
+    private static void UseWriteAheadLog(string connectionString)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL";
+        command.ExecuteNonQuery();
     }
 
     public static Task<IActorRef> AgentAsync(IHost host) => host.Services.GetRequiredService<ActorRegistry>().GetAsync<DeviceAgentActor>();

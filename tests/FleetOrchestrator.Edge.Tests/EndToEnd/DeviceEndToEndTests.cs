@@ -137,6 +137,27 @@ public sealed class DeviceEndToEndTests
             Assert.Equal("acme-4", (string?)status["target"]);
             Assert.Equal(["acme-3", "acme-5"], status["failedTargets"]!.AsArray().Select(t => (string)t!));
             Assert.Contains("version four", await HttpdBodyAsync());
+
+            // 7. The daemon polls and installs a new target by itself; Ctrl+C stops it cleanly.
+            containers.Write("httpd/www/index.html", "compose-apps version six\n");
+            await containers.CommitAsync("httpd: version six");
+            await PublishAsync(node, containers, 6);
+            await File.AppendAllTextAsync(config, "fleet.edge { poll-interval = 1s, poll-jitter = 0s }\n");
+            var daemon = FleetEdgeProcess.Start("run", "--data-dir", device.Path);
+            var installed = false;
+            for (var attempt = 0; attempt < 240 && !installed && !daemon.Task.IsCompleted; attempt++)
+            {
+                await Task.Delay(500);
+                installed = (string?)(await StatusAsync(device.Path))["target"] == "acme-6";
+            }
+            var locked = await UpdateOnceAsync(device.Path);
+            await FleetEdgeProcess.InterruptAsync(daemon.ProcessId);
+            var stopped = await daemon;
+            Assert.True(installed, stopped.StandardError);
+            Assert.Contains("version six", await HttpdBodyAsync());
+            Assert.Equal(1, locked.ExitCode);
+            Assert.Contains("another fleet-edge agent is running", locked.StandardError);
+            Assert.True(stopped.ExitCode == 0, $"exit {stopped.ExitCode}: {stopped.StandardError}");
         }
         finally
         {

@@ -74,7 +74,7 @@ public static class EdgeScenario
     public static List<string> ReportsInJournal(string dataDirectory)
     {
         var reports = new List<string>();
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "agent.db")};Mode=ReadOnly");
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "agent.db")}");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT message FROM journal WHERE manifest = 'edge.report-queued'";
