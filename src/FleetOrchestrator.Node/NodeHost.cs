@@ -7,6 +7,7 @@ using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.ControlPlane.Waves;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.Node.Gateway;
 using FleetOrchestrator.Tuf.Crypto;
@@ -66,7 +67,8 @@ public static class NodeHost
             tunables.GetInt("fleet.gateway.device-request-burst", 60), lastSeenResolution);
         var settings = new ControlPlaneSettings(options.Hostname, options.RemotingPort, options.Seeds,
             options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, registry, publisher,
-            twins, hocon, PublicHostname: options.PublicHostname);
+            twins, hocon, PublicHostname: options.PublicHostname,
+            Waves: new WavesSettings(tunables.GetTimeSpan("fleet.waves.evaluate-every", TimeSpan.FromSeconds(5))));
 
         // Listings and counts read the fleet table the projection keeps, never the twins.
         builder.Services.AddSingleton(new FleetTable(persistence));

@@ -162,11 +162,11 @@ public sealed class CommandHostTests : IAsyncLifetime
             ["httpd"] = new("r/acme/httpd@sha256:02", AppStates.Healthy, new Dictionary<string, string> { ["web"] = "ok" }),
         }), DeviceApiJson.Options)).EnsureSuccessStatusCode();
 
-        // The fleet table follows the journal: wait until the projection has applied the reports.
+        // The fleet table follows the journal: wait until the projection has applied both reports.
         PbmResult installed;
         var deadline = DateTime.UtcNow.AddSeconds(30);
         do installed = await RunAsync("devices", "list", "--status", "installed");
-        while (installed.Rows.Count == 0 && DateTime.UtcNow < deadline && await Task.Delay(200).ContinueWith(_ => true));
+        while ((installed.Rows.Count == 0 || installed.Rows[0]["apps"] != "healthy") && DateTime.UtcNow < deadline && await Task.Delay(200).ContinueWith(_ => true));
         var all = await RunAsync("devices", "list", "--limit", "1");
         var offline = await RunAsync("devices", "list", "--offline");
         var show = await RunAsync("devices", "show", "dev-1");
@@ -198,8 +198,7 @@ public sealed class CommandHostTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("waves", "list", new string[0])]
-    [InlineData("waves", "init", new[] { "w1", "2", "main" })]
+    [InlineData("groups", "list", new string[0])]
     [InlineData("groups", "create", new[] { "lab" })]
     [InlineData("keys", "rotate-root", new[] { "--key", "root.pem" })]
     public async Task Palettes_without_a_backing_are_listed_and_answer_not_implemented(string palette, string command, string[] arguments)
@@ -278,7 +277,7 @@ public sealed class CommandHostTests : IAsyncLifetime
         var leader = await PbmClient.ProcessAsync(endpoint, "cluster", "leader");
         var json = await PbmClient.ProcessAsync("--json", endpoint, "cluster", "show");
         var wrong = await PbmClient.ProcessAsync(endpoint, "devices", "list", "--colour", "red");
-        var waves = await PbmClient.ProcessAsync(endpoint, "waves", "list", "--json");
+        var groups = await PbmClient.ProcessAsync(endpoint, "groups", "list", "--json");
         var unreachable = await PbmClient.ProcessAsync("127.0.0.1:1", "cluster", "show");
         var interactive = await PbmClient.ProcessAsync(endpoint);
 
@@ -290,8 +289,8 @@ public sealed class CommandHostTests : IAsyncLifetime
         Assert.Equal(("end", 0), (lines[^1].GetProperty("type").GetString(), lines[^1].GetProperty("exitCode").GetInt32()));
         Assert.Equal(ExitCodes.Usage, wrong.ExitCode);
         Assert.StartsWith("error: unknown switch --colour; switches: --tag,", wrong.Stderr);
-        Assert.Equal(ExitCodes.NotImplemented, waves.ExitCode);
-        Assert.Equal("waves list is not implemented yet", JsonDocument.Parse(waves.Stdout.Trim()).RootElement.GetProperty("message").GetString());
+        Assert.Equal(ExitCodes.NotImplemented, groups.ExitCode);
+        Assert.Equal("groups list is not implemented yet", JsonDocument.Parse(groups.Stdout.Trim()).RootElement.GetProperty("message").GetString());
         Assert.Equal(ExitCodes.Unavailable, unreachable.ExitCode);
         Assert.StartsWith("error: cannot reach the command host at 127.0.0.1:1:", unreachable.Stderr);
         // Interactive with stdin closed: the greeting, one prompt, then the end of input ends the session.

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FleetOrchestrator.Protocol;
 
 namespace FleetOrchestrator.ControlPlane.Waves;
@@ -47,8 +48,11 @@ public sealed record WaveSummary(string Wave, string Tag, string Version, string
 
 public sealed record StageSummary(int Index, StageSelection Selection, StageGates Gates, StageStatus Status, int Devices, int Released, StageTally? Tally, string? Reason);
 
+// Written by name (journal, pbm --json): readable, and stable if members are ever reordered.
+[JsonConverter(typeof(JsonStringEnumConverter<WaveStatus>))]
 public enum WaveStatus { Active, Paused, Completed, Cancelled, Aborted }
 
+[JsonConverter(typeof(JsonStringEnumConverter<StageStatus>))]
 public enum StageStatus { Pending, Running, Baking, AwaitingApproval, Passed, Tripped }
 
 /// <summary>Tells a device's twin which repository view its gateway serves it (a wave's, or production when <see cref="View"/> is null).</summary>
