@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Hosting;
@@ -37,7 +39,8 @@ public sealed class CommandHostService(
         }
         var bound = (IPEndPoint)_listener.LocalEndpoint;
         endpoint.SetBound(bound);
-        log.LogInformation("command host on {Endpoint} (pbm {Endpoint}); operator tokens {Tokens}", bound, bound, settings.Tokens.Required ? "required" : "not configured (loopback sessions are admin)");
+        log.LogInformation("command host on {Endpoint} ({Transport}); operator tokens {Tokens}", bound, settings.Certificate is null ? "plain TCP" : "TLS",
+            settings.Tokens.Required ? "required" : "not configured (loopback sessions are admin)");
         return base.StartAsync(cancellationToken);
     }
 
@@ -75,7 +78,30 @@ public sealed class CommandHostService(
         using var _ = client;
         var remote = client.Client.RemoteEndPoint;
         client.NoDelay = true;
-        await using var stream = client.GetStream();
+        await using var network = client.GetStream();
+        Stream stream = network;
+        if (settings.Certificate is { } certificate)
+        {
+            var tls = new SslStream(network, leaveInnerStreamOpen: false);
+            stream = tls;
+            try
+            {
+                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                handshake.CancelAfter(CommandHostSettings.HelloTimeout);
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = certificate,
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                }, handshake.Token);
+            }
+            catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+            {
+                log.LogWarning("pbm session from {Remote} refused: TLS handshake failed: {Reason}", remote, e.Message);
+                await tls.DisposeAsync();
+                return;
+            }
+        }
+        await using var sessionStream = stream;
         var codec = new FrameCodec(stream, FrameCodec.MaxClientFrameBytes);
         if (!await _sessions.WaitAsync(0, stopping))
         {

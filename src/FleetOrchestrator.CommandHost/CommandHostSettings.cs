@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using FleetOrchestrator.CommandProtocol;
 using AkkaConfig = Akka.Configuration.Config;
@@ -10,6 +11,7 @@ namespace FleetOrchestrator.CommandHost;
 /// <param name="Port">TCP port; 0 picks a free one (tests read it from <see cref="CommandHostEndpoint"/>).</param>
 /// <param name="Tokens">Operator tokens; empty = every (loopback) connection is admin.</param>
 /// <param name="OfflineAfter">A device not seen for longer is listed by <c>devices list --offline</c>.</param>
+/// <param name="Certificate">Server certificate with its key: sessions are TLS from the first byte; null = plain TCP (loopback only).</param>
 public sealed record CommandHostSettings(
     string Hostname,
     int Port,
@@ -17,7 +19,8 @@ public sealed record CommandHostSettings(
     TimeSpan AskTimeout,
     TimeSpan PublishTimeout,
     TimeSpan OfflineAfter,
-    int MaxSessions = 32)
+    int MaxSessions = 32,
+    X509Certificate2? Certificate = null)
 {
     /// <summary>How long a connection may take to say hello.</summary>
     public static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
@@ -30,26 +33,50 @@ public sealed record CommandHostSettings(
     {
         var tokensFile = hocon.GetString("fleet.command-host.tokens-file", "");
         var tokens = tokensFile.Length == 0 ? OperatorTokens.None : OperatorTokens.Load(Path.Combine(dataDirectory, tokensFile));
+        var certificateFile = hocon.GetString("fleet.command-host.tls.certificate", "");
+        var certificate = certificateFile.Length == 0 ? null
+            : LoadCertificate(Path.Combine(dataDirectory, certificateFile), Path.Combine(dataDirectory, hocon.GetString("fleet.command-host.tls.key", "")));
         var settings = new CommandHostSettings(hocon.GetString("fleet.command-host.hostname", "127.0.0.1"), port, tokens,
             hocon.GetTimeSpan("fleet.command-host.ask-timeout", TimeSpan.FromSeconds(10)),
             hocon.GetTimeSpan("fleet.command-host.publish-timeout", TimeSpan.FromMinutes(30)),
             hocon.GetTimeSpan("fleet.command-host.offline-after", TimeSpan.FromHours(1)),
-            hocon.GetInt("fleet.command-host.max-sessions", 32));
+            hocon.GetInt("fleet.command-host.max-sessions", 32), certificate);
         settings.Validate();
         return settings;
     }
 
-    /// <summary>Refuses a binding that would expose operator commands: anything but loopback needs tokens and TLS, and TLS is not implemented yet.</summary>
+    /// <summary>Refuses a binding that would expose operator commands: anything but loopback needs operator tokens and TLS.</summary>
     public void Validate()
     {
         if (!IPAddress.TryParse(Hostname, out var address))
             throw new CommandHostConfigurationException($"fleet.command-host.hostname \"{Hostname}\" is not an IP address");
-        if (!IPAddress.IsLoopback(address))
+        if (!IPAddress.IsLoopback(address) && (!Tokens.Required || Certificate is null))
             throw new CommandHostConfigurationException(
-                $"the command host cannot bind {Hostname}: outside loopback it must require operator tokens over TLS, and TLS is not implemented yet. " +
-                "Bind 127.0.0.1 and reach it through an SSH tunnel (ssh -L 9110:127.0.0.1:9110 node).");
+                $"the command host cannot bind {Hostname}: outside loopback it must require operator tokens over TLS, and " +
+                (Tokens.Required ? "" : "fleet.command-host.tokens-file is not set") + (Tokens.Required || Certificate is not null ? "" : " and ") +
+                (Certificate is not null ? "" : "fleet.command-host.tls.certificate is not set") +
+                ". Set them, or bind 127.0.0.1 and reach it through an SSH tunnel (ssh -L 9110:127.0.0.1:9110 node).");
         if (Port is < 0 or > 65535) throw new CommandHostConfigurationException($"command host port {Port} is not a TCP port");
         if (MaxSessions < 1) throw new CommandHostConfigurationException("fleet.command-host.max-sessions must be at least 1");
+        if (Certificate is { HasPrivateKey: false })
+            throw new CommandHostConfigurationException("the command host's TLS certificate has no private key");
+    }
+
+    /// <summary>A PEM certificate and its PEM private key (<c>fleet.command-host.tls.certificate</c> and <c>.key</c>).</summary>
+    public static X509Certificate2 LoadCertificate(string certificateFile, string keyFile)
+    {
+        foreach (var file in new[] { certificateFile, keyFile })
+            if (!File.Exists(file)) throw new CommandHostConfigurationException($"command host TLS file {file} does not exist");
+        try
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(certificateFile, keyFile);
+            // Exported and loaded again: on Linux an ephemeral PEM key works for SslStream only this way.
+            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        }
+        catch (CryptographicException e)
+        {
+            throw new CommandHostConfigurationException($"command host TLS certificate {certificateFile} with key {keyFile} cannot be loaded: {e.Message}");
+        }
     }
 }
 

@@ -11,9 +11,9 @@ public static class PbmCommand
 {
     public const string Usage = """
         usage:
-          pbm [--json] [--token <token>] <host:port> <palette> <command> [<argument>] [--switch value]...
-          pbm [--token <token>] <host:port>                      interactive: help, tab completion, exit
-        The token can also be given in PBM_TOKEN. Exit codes: 0 ok, 1 failed, 2 usage, 3 forbidden, 4 not implemented, 5 unreachable.
+          pbm [--json] [--token <token>] [--ca <ca.pem>] <host:port> <palette> <command> [<argument>] [--switch value]...
+          pbm [--token <token>] [--ca <ca.pem>] <host:port>      interactive: help, tab completion, exit
+        The token can also be given in PBM_TOKEN; --ca connects over TLS, trusting only that CA. Exit codes: 0 ok, 1 failed, 2 usage, 3 forbidden, 4 not implemented, 5 unreachable.
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
@@ -21,11 +21,13 @@ public static class PbmCommand
         var rest = new List<string>();
         var json = false;
         var token = Environment.GetEnvironmentVariable("PBM_TOKEN");
+        string? caFile = null;
         // --json and --token are pbm's own: taken out wherever they stand (no palette switch uses these names).
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--json") json = true;
             else if (args[i] == "--token" && i + 1 < args.Length) token = args[++i];
+            else if (args[i] == "--ca" && i + 1 < args.Length) caFile = args[++i];
             else if (args[i] is "--help" or "-h" && rest.Count == 0)
             {
                 stdout.WriteLine(Usage);
@@ -53,7 +55,8 @@ public static class PbmCommand
         };
         try
         {
-            await using var connection = await PbmConnection.ConnectAsync(host, port, string.IsNullOrEmpty(token) ? null : token, cancel.Token);
+            using var ca = caFile is null ? null : PbmConnection.LoadCa(caFile);
+            await using var connection = await PbmConnection.ConnectAsync(host, port, string.IsNullOrEmpty(token) ? null : token, cancel.Token, ca);
             IFrameRenderer renderer = json ? new JsonRenderer(stdout) : new ConsoleRenderer(ConsoleFor(stdout), stderr);
             if (rest.Count > 2)
             {

@@ -97,7 +97,7 @@ public sealed class CommandParserTests
                 Assert.Equal(command.Switches.Count, command.Switches.Select(s => s.Name).Distinct().Count());
                 // Required positionals first: an optional one before a required one could never be left out.
                 Assert.True(command.Arguments.SkipWhile(a => a.Required).All(a => !a.Required), $"{palette.Name} {command.Name}");
-                Assert.DoesNotContain(command.Switches, s => s.Name is "json" or "token");
+                Assert.DoesNotContain(command.Switches, s => s.Name is "json" or "token" or "ca");
             }
         }
         Assert.Equal(PaletteCatalog.All.Count, PaletteCatalog.All.Select(p => p.Name).Distinct().Count());

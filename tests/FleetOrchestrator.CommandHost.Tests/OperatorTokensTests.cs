@@ -28,16 +28,38 @@ public sealed class OperatorTokensTests
     public void A_bad_line_is_refused_with_its_line_number(string text, string message) =>
         Assert.Equal(message, Assert.Throws<CommandHostConfigurationException>(() => OperatorTokens.Parse(text, "tokens")).Message);
 
+    private static CommandHostSettings Settings(string hostname, OperatorTokens tokens, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null) =>
+        new(hostname, 9110, tokens, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), Certificate: certificate);
+
     [Theory]
-    [InlineData("0.0.0.0")]
-    [InlineData("192.168.1.10")]
-    public void Binding_outside_loopback_is_refused_until_tls_exists(string hostname)
+    [InlineData("0.0.0.0", false, false, "fleet.command-host.tokens-file is not set and fleet.command-host.tls.certificate is not set")]
+    [InlineData("192.168.1.10", true, false, "fleet.command-host.tls.certificate is not set")]
+    [InlineData("192.168.1.10", false, true, "fleet.command-host.tokens-file is not set")]
+    public void Binding_outside_loopback_needs_tokens_and_tls(string hostname, bool tokens, bool tls, string missing)
     {
-        var settings = new CommandHostSettings(hostname, 9110, OperatorTokens.None, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1));
+        using var certificate = tls ? TestCertificates.SelfSigned() : null;
+        var settings = Settings(hostname, tokens ? OperatorTokens.Parse($"admin {OperatorTokens.Hash("t")}", "t") : OperatorTokens.None, certificate);
 
         var refused = Assert.Throws<CommandHostConfigurationException>(settings.Validate);
 
-        Assert.StartsWith($"the command host cannot bind {hostname}: outside loopback it must require operator tokens over TLS, and TLS is not implemented yet.", refused.Message);
+        Assert.Equal($"the command host cannot bind {hostname}: outside loopback it must require operator tokens over TLS, and {missing}. " +
+                     "Set them, or bind 127.0.0.1 and reach it through an SSH tunnel (ssh -L 9110:127.0.0.1:9110 node).", refused.Message);
+    }
+
+    [Fact]
+    public void Binding_outside_loopback_with_tokens_and_tls_is_allowed()
+    {
+        using var certificate = TestCertificates.SelfSigned();
+
+        Settings("0.0.0.0", OperatorTokens.Parse($"admin {OperatorTokens.Hash("t")}", "t"), certificate).Validate();
+    }
+
+    [Fact]
+    public void Tls_files_are_checked_when_loaded()
+    {
+        var missing = Assert.Throws<CommandHostConfigurationException>(() => CommandHostSettings.LoadCertificate("/nonexistent/c.pem", "/nonexistent/k.pem"));
+
+        Assert.Equal("command host TLS file /nonexistent/c.pem does not exist", missing.Message);
     }
 
     [Fact]
@@ -61,5 +83,16 @@ public sealed class OperatorTokensTests
 
         Assert.Equal(("127.0.0.1", 9110, TimeSpan.FromHours(2), false), (defaults.Hostname, defaults.Port, defaults.OfflineAfter, defaults.Tokens.Required));
         Assert.Equal("operator tokens file /nonexistent/missing-tokens does not exist", refused.Message);
+    }
+}
+
+/// <summary>A throwaway certificate with its key, for settings checks.</summary>
+internal static class TestCertificates
+{
+    public static System.Security.Cryptography.X509Certificates.X509Certificate2 SelfSigned()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=test", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1));
     }
 }
