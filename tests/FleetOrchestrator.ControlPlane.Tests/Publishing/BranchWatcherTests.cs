@@ -36,10 +36,10 @@ public sealed class BranchWatcherTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     private Task<ControlPlaneTestHost> StartAsync(string registry, string repository) =>
-        ControlPlaneTestHost.StartAsync(_data.Combine("journal.db"),
-            new TargetRegistrySettings("acme", _keys.Root, _keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)),
-            new PublisherSettings("acme", registry, PlainHttp: true, new Dictionary<string, string> { ["docker.io"] = registry }, TimeSpan.FromSeconds(30),
-                Watch: new BranchWatchSettings(repository, "main", "main", [], TimeSpan.FromMilliseconds(300))));
+        PublisherRetryTests.StartWithPublisherAsync(_data, _keys, PublisherRetryTests.ExamplesPublisher(registry) with
+        {
+            Watch = new BranchWatchSettings(repository, "main", "main", [], TimeSpan.FromMilliseconds(300)),
+        });
 
     private static async Task<BranchWatchStatus> UntilAsync(IActorRef watcher, Func<BranchWatchStatus, bool> condition)
     {

@@ -44,11 +44,15 @@ public sealed class PublisherRetryTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     private Task<ControlPlaneTestHost> StartAsync(string registry, int maxRetries) =>
-        ControlPlaneTestHost.StartAsync(_data.Combine("journal.db"),
-            new TargetRegistrySettings("acme", _keys.Root, _keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)),
-            // The examples' base image is docker.io/offline/busybox, served by the test registry as the docker.io mirror.
-            new PublisherSettings("acme", registry, PlainHttp: true, new Dictionary<string, string> { ["docker.io"] = registry }, TimeSpan.FromSeconds(30),
-                RetryBackoff: TimeSpan.FromMilliseconds(500), MaxRetries: maxRetries));
+        StartWithPublisherAsync(_data, _keys, ExamplesPublisher(registry) with { RetryBackoff = TimeSpan.FromMilliseconds(500), MaxRetries = maxRetries });
+
+    /// <summary>Publishing examples/containers to <paramref name="registry"/>: their base image is docker.io/offline/busybox, served by the test registry as the docker.io mirror.</summary>
+    internal static PublisherSettings ExamplesPublisher(string registry) =>
+        new("acme", registry, PlainHttp: true, new Dictionary<string, string> { ["docker.io"] = registry }, TimeSpan.FromSeconds(30));
+
+    internal static Task<ControlPlaneTestHost> StartWithPublisherAsync(TempDirectory data, TestRepository keys, PublisherSettings publisher) =>
+        ControlPlaneTestHost.StartAsync(data.Combine("journal.db"),
+            new TargetRegistrySettings("acme", keys.Root, keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)), publisher);
 
     private static async Task<Inbox> ProgressInboxAsync(ActorSystem system)
     {

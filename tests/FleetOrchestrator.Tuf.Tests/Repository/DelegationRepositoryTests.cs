@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using FleetOrchestrator.TestSupport;
 using FleetOrchestrator.Tuf.Client;
@@ -129,13 +128,7 @@ public sealed class DelegationRepositoryTests
         await RepositoryLayout.WriteAsync(reloaded.State, served);
         Assert.True(File.Exists(Path.Combine(served, "prod", "production", "2.apps.json")));
 
-        await using var server = new LoopbackHttpServer(path =>
-        {
-            var full = Path.GetFullPath(Path.Combine(served, Uri.UnescapeDataString(path.TrimStart('/'))));
-            return full.StartsWith(served + "/", StringComparison.Ordinal) && File.Exists(full)
-                ? new ServedResponse.Body(File.ReadAllBytes(full))
-                : new ServedResponse.Status(HttpStatusCode.NotFound);
-        });
+        await using var server = new LoopbackHttpServer(path => RepositoryClientTests.Serve(served, path));
         var metadataDir = dir.Combine("metadata");
         var targetDir = dir.Combine("targets");
         Directory.CreateDirectory(targetDir);

@@ -11,7 +11,8 @@ namespace FleetOrchestrator.Tuf.Tests.RepositoryTests;
 /// <summary>The repository's written layout served over loopback HTTP and read by the spec §5 client.</summary>
 public sealed class RepositoryClientTests
 {
-    private static ServedResponse Serve(string folder, string rawPath)
+    /// <summary>Files of a written repository folder, by request path; 404 for anything else (and for paths leaving the folder).</summary>
+    internal static ServedResponse Serve(string folder, string rawPath)
     {
         var relative = Uri.UnescapeDataString(rawPath.TrimStart('/'));
         var full = Path.GetFullPath(Path.Combine(folder, relative));
