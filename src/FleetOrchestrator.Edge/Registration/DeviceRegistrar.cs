@@ -16,8 +16,8 @@ public sealed class RegistrationException(string message, Exception? inner = nul
 public sealed record RegistrationOptions(
     Uri Gateway, string Token, string HardwareId, string DeviceName, string Tag, string Group, string DataDirectory, string? GatewayCaFile);
 
-/// <summary>The <c>POST /devices</c> body (the gateway ignores fields it does not know, such as the group today).</summary>
-internal sealed record RegistrationRequestBody(string Token, string Name, string Csr, string HardwareId, string Tag, string Group);
+/// <summary>The <c>POST /devices</c> body; no group is sent as null (the gateway refuses an empty one).</summary>
+internal sealed record RegistrationRequestBody(string Token, string Name, string Csr, string HardwareId, string Tag, string? Group);
 
 /// <summary>The gateway's 201 answer.</summary>
 internal sealed record RegistrationAnswer(string Name, string Certificate, string CaCertificate, string Root, string GatewayUrl);
@@ -64,7 +64,8 @@ public static partial class DeviceRegistrar
             try
             {
                 response = await http.PostAsJsonAsync("devices",
-                    new RegistrationRequestBody(options.Token, options.DeviceName, csr, options.HardwareId, options.Tag, options.Group), JsonSerializerOptions.Web, ct);
+                    new RegistrationRequestBody(options.Token, options.DeviceName, csr, options.HardwareId, options.Tag,
+                        options.Group.Length == 0 ? null : options.Group), JsonSerializerOptions.Web, ct);
             }
             catch (HttpRequestException e)
             {

@@ -1,0 +1,50 @@
+using FleetOrchestrator.Edge.Configuration;
+using FleetOrchestrator.Edge.Tests.Fetch;
+using FleetOrchestrator.Node.Tests;
+using FleetOrchestrator.TestSupport;
+using static FleetOrchestrator.Edge.Tests.EndToEnd.EdgeScenario;
+
+namespace FleetOrchestrator.Edge.Tests.EndToEnd;
+
+/// <summary>The outbox delivers events, app states and system facts to the real gateway: nothing stays pending.</summary>
+[Collection(PublishedAppsCollection.Name)]
+public sealed class ReportDeliveryTests
+{
+    [Fact]
+    public async Task After_an_install_every_report_is_accepted_by_the_gateway()
+    {
+        await DockerEngine.RequireAsync();
+        await using var registry = await RegistryProcess.StartAsync();
+        await DockerEngine.PushAsync(await DockerEngine.BusyboxImageAsync(), registry.Address, "offline/busybox", "static");
+        using var containers = await ContainersGit.FromExamplesAsync(registry.Address, "acme");
+        await using var node = await RunningNode.StartAsync(registry.Address);
+        using var device = new TempDirectory();
+        try
+        {
+            await PublishAsync(node, containers, 1);
+            var registered = await EdgeAsync("register", "--gateway", node.GatewayUrl.AbsoluteUri, "--token", node.Token, "--hardware-id", "generic",
+                "--name", "reporting-device", "--data-dir", device.Path);
+            Assert.True(registered.ExitCode == 0, registered.StandardError);
+            await File.AppendAllTextAsync(Path.Combine(device.Path, EdgeSettings.ConfigFileName), $$"""
+                fleet.edge {
+                  apps = [httpd]
+                  compose-command = docker-compose
+                  health { confirmation-window = 1s, check-interval = 500ms }
+                  registry { plain-http = true, mirrors { "docker.io" = "{{registry.Address}}" } }
+                }
+                """);
+
+            var updated = await UpdateOnceAsync(device.Path);
+
+            Assert.True(updated.ExitCode == 0, updated.StandardError);
+            var status = await StatusAsync(device.Path);
+            Assert.True((int)status["pendingEvents"]! == 0, $"{status}\n{updated.StandardError}");
+            Assert.DoesNotContain("not delivered", updated.StandardError);
+            Assert.DoesNotContain("refused", updated.StandardError);
+        }
+        finally
+        {
+            await RemoveContainersAsync();
+        }
+    }
+}
