@@ -42,6 +42,7 @@ public abstract class PaletteActor : ReceiveActor
         work().ContinueWith(task =>
         {
             if (task.IsCompletedSuccessfully) output.End(EndFrame.Ok);
+            else if (task.IsCanceled) output.Fail(ErrorCodes.Failed, "the command was cancelled");
             else Finish(output, task.Exception!.GetBaseException(), log);
         }, TaskScheduler.Default);
     }
