@@ -22,7 +22,7 @@ internal static class Servers
     public static async Task<int> ServeNodeAsync(Options options)
     {
         await using var app = await NodeHost.BuildAsync(["--data", options.String("data"), "--gateway-port", options.String("port"),
-            "--remoting-port", "0", "--hocon", options.String("hocon")]);
+            "--remoting-port", "0", "--pbm-port", "0", "--hocon", options.String("hocon")]);
         await app.StartAsync();
         var registry = await app.Services.GetRequiredService<ActorRegistry>().GetAsync<TargetRegistryActor>();
         await registry.Ask<TargetRecorded>(new RecordTarget("bench-1", Encoding.UTF8.GetBytes("{\"app\":{\"uri\":\"r/bench/app@sha256:01\"}}"),
