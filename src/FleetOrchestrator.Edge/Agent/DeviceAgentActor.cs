@@ -47,7 +47,8 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
     private sealed record HealthHeld(string CorrelationId, string? Problem);
     private sealed record RolledBack(string CorrelationId, string? Problem);
     private sealed record CheckFailed(Exception Error);
-    private sealed record StatesRead(AppsStatesReport Report);
+    /// <summary>The app states read after a cycle (null when they could not be read), and who waits for that cycle's end.</summary>
+    private sealed record StatesRead(AppsStatesReport? Report, IReadOnlyList<IActorRef> Waiting, CycleFinished Finished);
     private sealed record Poll;
     private sealed record SystemInfoRead(SystemInfoReport Info);
 
@@ -389,9 +390,12 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         else
             _log.Info("cycle ended {Result}: {Message}", result, message);
         WriteStatus();
-        foreach (var waiter in _waiting) waiter.Tell(new CycleFinished(result, message));
+        // Waiters hear of the end once the cycle's app states are queued too, so a flush after it covers every report of the cycle.
+        var waiting = _waiting.ToList();
         _waiting.Clear();
-        _steps.ReadStatesAsync(_state.Current, Ct).PipeTo(Self, success: report => new StatesRead(report));
+        var finished = new CycleFinished(result, message);
+        _steps.ReadStatesAsync(_state.Current, Ct).PipeTo(Self,
+            success: report => new StatesRead(report, waiting, finished), failure: _ => new StatesRead(null, waiting, finished));
         if (_poll) Timers.StartSingleTimer(PollTimer, new Poll(), _settings.PollInterval + Jitter());
     }
 
@@ -400,10 +404,16 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
     /// <summary>App states are reported only when they differ from the last report.</summary>
     private void OnStatesRead(StatesRead read)
     {
-        var apps = JsonSerializer.Serialize(new { read.Report.TargetName, read.Report.Apps }, DeviceApiJson.Options);
-        if (apps == _lastAppsStates) return;
-        _lastAppsStates = apps;
-        _outbox.Tell(new QueueReport(ReportEndpoints.AppsStates, JsonSerializer.Serialize(read.Report, DeviceApiJson.Options)));
+        if (read.Report is { } report)
+        {
+            var apps = JsonSerializer.Serialize(new { report.TargetName, report.Apps }, DeviceApiJson.Options);
+            if (apps != _lastAppsStates)
+            {
+                _lastAppsStates = apps;
+                _outbox.Tell(new QueueReport(ReportEndpoints.AppsStates, JsonSerializer.Serialize(report, DeviceApiJson.Options)));
+            }
+        }
+        foreach (var waiter in read.Waiting) waiter.Tell(read.Finished);
     }
 
     // ---------------------------------------------------------------- records, reports, status

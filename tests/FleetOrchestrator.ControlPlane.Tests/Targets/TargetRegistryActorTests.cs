@@ -28,7 +28,8 @@ public sealed class TargetRegistryActorTests : IDisposable
         var kit = new TestKit(host.System);
         var subscriber = kit.CreateTestProbe();
         DistributedPubSub.Get(host.System).Mediator.Tell(new Subscribe(TargetsTopics.Metadata, subscriber.Ref), subscriber.Ref);
-        subscriber.ExpectMsg<SubscribeAck>(Wait);
+        // The registry publishes its metadata when it starts, which may reach the probe before the ack.
+        subscriber.FishForMessage(m => m is SubscribeAck, Wait);
         var registry = await host.TargetRegistryAsync();
 
         var recorded = await registry.Ask<TargetRecorded>(TestRepository.Target("acme-1", "apps-1", "main"), Wait);
@@ -91,7 +92,7 @@ public sealed class TargetRegistryActorTests : IDisposable
         var kit = new TestKit(host.System);
         var subscriber = kit.CreateTestProbe();
         DistributedPubSub.Get(host.System).Mediator.Tell(new Subscribe(TargetsTopics.Metadata, subscriber.Ref), subscriber.Ref);
-        subscriber.ExpectMsg<SubscribeAck>(Wait);
+        subscriber.FishForMessage(m => m is SubscribeAck, Wait); // a periodic publish may come first
 
         time.Now += TimeSpan.FromDays(3.6);
 
