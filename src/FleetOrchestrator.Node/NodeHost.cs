@@ -73,6 +73,7 @@ public static class NodeHost
         // Listings and counts read the fleet table the projection keeps, never the twins.
         builder.Services.AddSingleton(new FleetTable(persistence));
         var cache = new MetadataCache();
+        builder.Services.AddSingleton(cache);
         var views = new DeviceViews();
         var commandHost = CommandHostSettings.From(tunables, options.PbmPort, options.Data);
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, (akka, _) => akka

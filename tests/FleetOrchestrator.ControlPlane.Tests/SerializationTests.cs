@@ -30,7 +30,7 @@ public sealed class SerializationTests : IDisposable
         yield return [new TargetRecorded("acme-3", new Dictionary<string, int> { ["main"] = 1 })];
         yield return [new TargetRejected("acme-3", "custom.tags must be an array")];
         yield return [GetRepositoryMetadata.Instance];
-        yield return [TargetsState.MetadataOf(state)];
+        yield return [TargetsState.MetadataOf(state, revision: 1)];
         yield return [new RepositoryInitialized(test.Root)];
         yield return [signed];
         yield return [new PublishTarget("/srv/containers.git", "main", "main", ["generic", "rpi4"], 7)];
@@ -138,7 +138,7 @@ public sealed class SerializationTests : IDisposable
         var serializer = _system.Serialization.FindSerializerFor(snapshot);
         var back = (TargetRegistrySnapshot)_system.Serialization.Deserialize(serializer.ToBinary(snapshot), serializer.Identifier, "targets.snapshot");
 
-        var metadata = TargetsState.MetadataOf(back.State);
+        var metadata = TargetsState.MetadataOf(back.State, revision: 1);
         var view = Assert.Single(metadata.Views);
         Assert.Equal(["acme-3"], TestRepository.VerifiedTargets(back.State.Roots[0], view).Targets.Keys);
         Assert.IsType<JsonObject>(back.State.Tags["main"].Views[TufRepository.ProductionView].Targets["acme-3"].Custom);

@@ -73,6 +73,13 @@ public sealed class RunningNode : IAsyncDisposable
         string[] hocon = hoconDirectory is null ? [] : ["--hocon", hoconDirectory];
         var app = await NodeHost.BuildAsync(["--data", dataPath, "--gateway-port", port.ToString(), "--remoting-port", "0", "--pbm-port", "0", .. hocon]);
         await app.StartAsync();
+        // Ready means the gateway serves metadata; until then it answers 503 metadata-loading.
+        var cache = app.Services.GetRequiredService<MetadataCache>();
+        for (var waited = 0; !cache.IsLoaded; waited++)
+        {
+            if (waited == 600) throw new TimeoutException("the gateway did not load the repository metadata within 60 s");
+            await Task.Delay(100);
+        }
         return app;
     }
 

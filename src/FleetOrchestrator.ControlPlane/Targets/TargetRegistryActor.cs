@@ -56,7 +56,7 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
             () => TargetsState.EndWave(_repository!, _settings.Signers, _time, promote.Tag, promote.Wave, promote: true)));
         Command<CloseWaveView>(close => ChangeWaveView(close.Tag, close.Wave,
             () => TargetsState.EndWave(_repository!, _settings.Signers, _time, close.Tag, close.Wave, promote: false)));
-        Command<GetRepositoryMetadata>(_ => Sender.Tell(TargetsState.MetadataOf(_repository!.State)));
+        Command<GetRepositoryMetadata>(_ => Sender.Tell(TargetsState.MetadataOf(_repository!.State, LastSequenceNr)));
         Command<RefreshTick>(_ => HandleRefresh());
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "saving a target registry snapshot failed; recovery replays more events"));
@@ -166,7 +166,7 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
         new(name, tags.ToDictionary(t => t, t => _state!.Tags[t].TargetsVersion));
 
     private void PublishMetadata() =>
-        DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(TargetsTopics.Metadata, TargetsState.MetadataOf(_state!)));
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(TargetsTopics.Metadata, TargetsState.MetadataOf(_state!, LastSequenceNr)));
 
     private RepositoryState RequiredState() =>
         _state ?? throw new InvalidOperationException("journal corrupt: a tag event precedes the repository's initialization");

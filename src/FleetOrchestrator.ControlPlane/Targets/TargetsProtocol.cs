@@ -51,7 +51,11 @@ public sealed record GetRepositoryMetadata : IFleetMessage
 /// Everything a gateway serves: every root, and per published view its current signed metadata and target
 /// files. Sent on <see cref="TargetsTopics.Metadata"/> after every change and on request.
 /// </summary>
-public sealed record RepositoryMetadata(IReadOnlyList<byte[]> Roots, IReadOnlyList<ViewMetadata> Views) : IFleetMessage;
+/// <remarks>
+/// <paramref name="Revision"/> is the registry journal's sequence number when this was taken: a reader that gets the
+/// current state by Ask while also subscribed keeps the higher one, whichever arrives last.
+/// </remarks>
+public sealed record RepositoryMetadata(long Revision, IReadOnlyList<byte[]> Roots, IReadOnlyList<ViewMetadata> Views) : IFleetMessage;
 
 /// <summary>The signed metadata of one view of one tag, as served under the standard consistent-snapshot names.</summary>
 public sealed record ViewMetadata(

@@ -113,7 +113,7 @@ public static class TargetsState
         state with { Tags = new Dictionary<string, TagState>(state.Tags) { [signed.Tag] = signed.State } };
 
     /// <summary>What gateways serve: every root and each published view's current metadata and target files.</summary>
-    public static RepositoryMetadata MetadataOf(RepositoryState state)
+    public static RepositoryMetadata MetadataOf(RepositoryState state, long revision)
     {
         var views = new List<ViewMetadata>();
         foreach (var (tag, tagState) in state.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
@@ -124,7 +124,7 @@ public static class TargetsState
                 .ToDictionary(t => t.Key, t => t.Value.Content, StringComparer.Ordinal);
             views.Add(new ViewMetadata(tag, view, timestamp, tagState.SnapshotVersion, snapshot, tagState.TargetsVersion, targets, files));
         }
-        return new RepositoryMetadata(state.Roots, views);
+        return new RepositoryMetadata(revision, state.Roots, views);
     }
 }
 

@@ -209,6 +209,13 @@ public static partial class GatewayEndpoints
     /// <summary>The standard TUF HTTP layout of the device's view, from the cache, with ETags.</summary>
     private static IResult ServeRepository(HttpContext context, MetadataCache cache, GatewayDevice device, DeviceViews views, string path)
     {
+        if (!cache.IsLoaded)
+        {
+            // Right after start the target registry has not answered yet: a 404 would tell the device a file does not exist.
+            context.Response.Headers.RetryAfter = "5";
+            return Results.Json(new GatewayError("metadata-loading", "the gateway has not loaded the repository metadata yet; try again shortly"),
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
         var rootMatch = RootFilePattern().Match(path);
         var file = rootMatch.Success
             ? int.TryParse(rootMatch.Groups[1].Value, out var version) ? cache.Root(version) : null

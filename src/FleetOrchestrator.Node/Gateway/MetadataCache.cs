@@ -16,14 +16,17 @@ public sealed record CachedFile(byte[] Content, string ETag)
 /// </summary>
 public sealed class MetadataCache
 {
-    private sealed record Files(IReadOnlyList<CachedFile> Roots, IReadOnlyDictionary<(string Tag, string View), IReadOnlyDictionary<string, CachedFile>> Views);
+    private sealed record Files(long Revision, IReadOnlyList<CachedFile> Roots, IReadOnlyDictionary<(string Tag, string View), IReadOnlyDictionary<string, CachedFile>> Views);
 
     private volatile Files? _files;
 
     public bool IsLoaded => _files is not null;
 
-    public void Update(RepositoryMetadata metadata)
+    /// <summary>Takes <paramref name="metadata"/> unless what is held is newer; says whether it was taken.</summary>
+    /// <remarks>One writer (the feeding actor) calls this, so check-then-set needs no lock.</remarks>
+    public bool Update(RepositoryMetadata metadata)
     {
+        if (_files is { } current && current.Revision > metadata.Revision) return false;
         var views = new Dictionary<(string, string), IReadOnlyDictionary<string, CachedFile>>();
         foreach (var view in metadata.Views)
         {
@@ -40,7 +43,8 @@ public sealed class MetadataCache
             }
             views[(view.Tag, view.View)] = files;
         }
-        _files = new Files(metadata.Roots.Select(CachedFile.Of).ToList(), views);
+        _files = new Files(metadata.Revision, metadata.Roots.Select(CachedFile.Of).ToList(), views);
+        return true;
     }
 
     /// <summary>A root version (shared by every view), or null.</summary>

@@ -25,8 +25,11 @@ public sealed class MetadataCacheActor : ReceiveActor, IWithTimers
         Receive<LoadCurrent>(_ => targetRegistry.Ask<RepositoryMetadata>(GetRepositoryMetadata.Instance, AskTimeout).PipeTo(Self));
         Receive<RepositoryMetadata>(metadata =>
         {
-            cache.Update(metadata);
-            _log.Info("gateway metadata: {0} root version(s), {1} view(s)", metadata.Roots.Count, metadata.Views.Count);
+            // The Ask's answer can arrive after a newer publication; the cache keeps the newer one.
+            if (cache.Update(metadata))
+                _log.Info("gateway metadata revision {0}: {1} root version(s), {2} view(s)", metadata.Revision, metadata.Roots.Count, metadata.Views.Count);
+            else
+                _log.Debug("gateway metadata revision {0} is older than the one served; ignored", metadata.Revision);
         });
         Receive<Status.Failure>(failure =>
         {

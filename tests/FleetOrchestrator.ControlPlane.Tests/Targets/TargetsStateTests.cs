@@ -27,7 +27,7 @@ public class TargetsStateTests
         var time = new ManualTime(Start);
         var (test, state) = Recorded(time, TestRepository.Target("acme-1", "{\"a\":1}", "main", "beta"));
 
-        var metadata = TargetsState.MetadataOf(state);
+        var metadata = TargetsState.MetadataOf(state, revision: 1);
 
         Assert.Equal(["main", "beta"], metadata.Views.Select(v => v.Tag).Order().Reverse());
         foreach (var view in metadata.Views)
@@ -48,7 +48,7 @@ public class TargetsStateTests
         var time = new ManualTime(Start);
         var (test, state) = Recorded(time, TestRepository.Target("acme-1", "one", "main"), TestRepository.Target("acme-2", "two", "main"));
 
-        var view = Assert.Single(TargetsState.MetadataOf(state).Views);
+        var view = Assert.Single(TargetsState.MetadataOf(state, revision: 1).Views);
         var targets = TestRepository.VerifiedTargets(test.Root, view);
         Assert.Equal(["acme-1", "acme-2"], targets.Targets.Keys.Order());
         Assert.Equal(2, targets.Version);
@@ -114,7 +114,7 @@ public class TargetsStateTests
         time.Now = Start + TimeSpan.FromDays(3.6);
         var refreshed = Assert.Single(TargetsState.RefreshExpiring(TufRepository.Load(state, test.Signers, options, time), test.Signers, time));
         state = TargetsState.Apply(state, refreshed);
-        var view = Assert.Single(TargetsState.MetadataOf(state).Views);
+        var view = Assert.Single(TargetsState.MetadataOf(state, revision: 1).Views);
         var timestamp = SignedMetadata<TimestampMetadata>.Parse(view.Timestamp).Signed;
         Assert.Equal(2, timestamp.Version);
         Assert.Equal(time.Now.AddDays(7), timestamp.Expires);

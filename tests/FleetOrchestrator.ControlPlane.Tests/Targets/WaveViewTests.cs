@@ -25,7 +25,7 @@ public class WaveViewTests
     private void Apply(Func<TufRepository, IReadOnlyList<TagSigned>> change) => _state = change(Repository).Aggregate(_state, TargetsState.Apply);
 
     private IReadOnlyDictionary<string, Tuf.Metadata.TargetFile> Targets(string view) =>
-        TestRepository.VerifiedTargets(_test.Root, TargetsState.MetadataOf(_state).Views.Single(v => v.Tag == "prod" && v.View == view)).Targets;
+        TestRepository.VerifiedTargets(_test.Root, TargetsState.MetadataOf(_state, revision: 1).Views.Single(v => v.Tag == "prod" && v.View == view)).Targets;
 
     [Fact]
     public void A_wave_view_adds_the_target_for_its_devices_and_promotion_moves_it_to_production()
