@@ -22,7 +22,7 @@ public static class DevicesHosting
     /// twins passivated after <see cref="DeviceTwinSettings.PassivateIdleAfter"/> without messages.
     /// </summary>
     public static AkkaConfigurationBuilder WithDeviceTwins(this AkkaConfigurationBuilder builder, DeviceTwinSettings settings) =>
-        builder.WithShardRegion<DeviceTwinActor>("device-twin", id => DeviceTwinActor.PropsFor(id, settings),
+        builder.AddHocon(CompactMailbox.Hocon, HoconAddMode.Append).WithShardRegion<DeviceTwinActor>("device-twin", id => DeviceTwinActor.PropsFor(id, settings),
             new DeviceMessageExtractor(settings.Shards),
             new ShardOptions { Role = Role, RememberEntities = false, PassivateIdleEntityAfter = settings.PassivateIdleAfter, StateStoreMode = StateStoreMode.DData });
 
