@@ -8,4 +8,5 @@ root.Subcommands.Add(RegisterCommand.Create());
 root.Subcommands.Add(AgentCommands.Update());
 root.Subcommands.Add(AgentCommands.Status());
 root.Subcommands.Add(AgentCommands.Run());
+root.Subcommands.Add(SimulateCommand.Create());
 return await root.Parse(args).InvokeAsync();

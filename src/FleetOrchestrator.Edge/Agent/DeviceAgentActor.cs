@@ -52,13 +52,15 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
     private sealed record Poll;
     private sealed record SystemInfoRead(SystemInfoReport Info);
 
-    public DeviceAgentActor(EdgeSettings settings, UpdateSteps steps, HttpClient gateway, TimeProvider time, bool poll)
+    /// <param name="journalKey">Null for the device's own agent; the device name when several agents share one journal (simulate).</param>
+    public DeviceAgentActor(EdgeSettings settings, UpdateSteps steps, HttpClient gateway, TimeProvider time, bool poll, string? journalKey)
     {
         _settings = settings;
         _steps = steps;
         _time = time;
         _poll = poll;
-        _outbox = Context.ActorOf(EventOutboxActor.PropsFor(gateway, settings.OutboxBatchSize, settings.OutboxRetryInterval), "event-outbox");
+        PersistenceId = journalKey is null ? "device-agent" : $"device-agent-{journalKey}";
+        _outbox = Context.ActorOf(EventOutboxActor.PropsFor(gateway, settings.OutboxBatchSize, settings.OutboxRetryInterval, journalKey), "event-outbox");
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -111,12 +113,12 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         Command<DeleteMessagesFailure>(failure => _log.Warning("agent journal cleanup failed: {Reason}", failure.Cause.Message));
     }
 
-    public override string PersistenceId => "device-agent";
+    public override string PersistenceId { get; }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props PropsFor(EdgeSettings settings, UpdateSteps steps, HttpClient gateway, TimeProvider time, bool poll) =>
-        Props.Create(() => new DeviceAgentActor(settings, steps, gateway, time, poll));
+    public static Props PropsFor(EdgeSettings settings, UpdateSteps steps, HttpClient gateway, TimeProvider time, bool poll, string? journalKey = null) =>
+        Props.Create(() => new DeviceAgentActor(settings, steps, gateway, time, poll, journalKey));
 
     protected override void PostStop()
     {

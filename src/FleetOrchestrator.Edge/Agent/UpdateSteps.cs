@@ -3,6 +3,7 @@ using FleetOrchestrator.Edge.Compose;
 using FleetOrchestrator.Edge.Configuration;
 using FleetOrchestrator.Edge.Fetch;
 using FleetOrchestrator.Edge.Install;
+using FleetOrchestrator.Edge.Runtime;
 using FleetOrchestrator.Oci;
 using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.Tuf.Client;
@@ -16,14 +17,12 @@ public sealed record TargetsChecked(IReadOnlyList<TargetCandidate> Candidates, I
 /// <summary>
 /// The I/O of one update step each, for the <see cref="DeviceAgentActor"/> to run and pipe back: TUF refresh through
 /// the gateway, fetch, install, start, the health hold, confirm and rollback. Each step is safe to run again
-/// after a crash part-way (the installer, the blob store and compose <c>up</c>/<c>down</c> are idempotent).
+/// after a crash part-way (the installer, the blob store and the runtime's start/stop are idempotent).
 /// </summary>
-public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRegistryClient registry, ComposeCommand compose,
-    IDockerClient docker, TimeProvider time)
+public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRegistryClient registry, IAppRuntime runtime, TimeProvider time)
 {
     private readonly BlobStore _store = new(settings.StoreRoot);
     private readonly AppInstaller _installer = new(settings.AppsRoot);
-    private readonly ComposeOptions _composeOptions = new() { Mirrors = settings.Mirrors };
 
     public AppInstaller Installer => _installer;
 
@@ -64,14 +63,12 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
         }
     }
 
-    /// <summary><c>pull</c> then <c>up --remove-orphans -d</c> of every app of the target; the apps in <paramref name="replaced"/> (new files) are recreated.</summary>
+    /// <summary>Starts every app of the target (compose <c>pull</c>, <c>up --remove-orphans -d</c>); the apps in <paramref name="replaced"/> (new files) are recreated.</summary>
     public async Task StartAsync(DeviceTarget target, IReadOnlyCollection<string> replaced, CancellationToken ct)
     {
         foreach (var app in target.Apps.Keys.Order(StringComparer.Ordinal))
         {
-            var project = Project(app);
-            await project.PullAsync(ct);
-            await project.UpAsync(ct, forceRecreate: replaced.Contains(app));
+            await runtime.StartAsync(app, _installer.AppDirectory(app), recreate: replaced.Contains(app), ct);
             CrashPoints.Reach(CrashPoints.BetweenAppStarts);
         }
     }
@@ -124,7 +121,7 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
             try
             {
                 if (_installer.IsInstalled(app)) oldImages.AddRange(ImagesOf(app, _installer.AppDirectory(app), notes));
-                await Project(app).DownAsync(ct);
+                await runtime.StopAsync(app, _installer.AppDirectory(app), ct);
                 _installer.Remove(app);
             }
             catch (Exception e) when (e is ComposeException or IOException or DockerApiException)
@@ -135,7 +132,7 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
         try
         {
             var used = update.Target.Apps.Keys.SelectMany(app => ImagesOf(app, _installer.AppDirectory(app), notes));
-            await new ImagePruner(docker).PruneAsync(oldImages, used.ToList(), ct);
+            await runtime.PruneAsync(oldImages, used.ToList(), ct);
         }
         catch (Exception e) when (e is IOException or DockerApiException)
         {
@@ -155,7 +152,7 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
         {
             try
             {
-                await Project(app).DownAsync(ct);
+                await runtime.StopAsync(app, _installer.AppDirectory(app), ct);
                 _installer.RollBack(app);
                 CrashPoints.Reach(CrashPoints.DuringRollback);
             }
@@ -200,12 +197,9 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
     /// <summary>What the device reports to <c>PUT /system_info</c>: agent, OS, architecture, engine and compose command.</summary>
     public async Task<SystemInfoReport> SystemInfoAsync(CancellationToken ct)
     {
-        string? dockerVersion;
-        try { dockerVersion = (await docker.System.GetVersionAsync(ct)).Version; }
-        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or TimeoutException) { dockerVersion = null; }
         var agentVersion = typeof(UpdateSteps).Assembly.GetName().Version?.ToString() ?? "unknown";
         return new SystemInfoReport(agentVersion, Bounded(System.Runtime.InteropServices.RuntimeInformation.OSDescription),
-            System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(), dockerVersion, compose.ToString());
+            System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(), await runtime.EngineVersionAsync(ct), runtime.Description);
     }
 
     /// <summary>Report texts are bounded by the gateway (256 characters).</summary>
@@ -217,19 +211,17 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
         foreach (var app in target.Apps.Keys.Order(StringComparer.Ordinal))
         {
             statuses.Add(_installer.IsInstalled(app)
-                ? await Project(app).GetStatusAsync(ct)
+                ? await runtime.StatusAsync(app, _installer.AppDirectory(app), ct)
                 : new AppStatus(app, [new ServiceStatus("*", null, null, false, false, "app folder missing")]));
         }
         return statuses;
     }
 
-    private ComposeProject Project(string app) => new(app, _installer.AppDirectory(app), compose, docker, _composeOptions);
-
     private IEnumerable<string> ImagesOf(string app, string directory, List<string> notes)
     {
         try
         {
-            return new ComposeProject(app, directory, compose, docker, _composeOptions).Images().Values.ToList();
+            return runtime.ImagesOf(app, directory);
         }
         catch (Exception e) when (e is IOException or FleetOrchestrator.ComposeApps.Compose.ComposeFileException)
         {

@@ -8,6 +8,7 @@ using FleetOrchestrator.Edge.Configuration;
 using FleetOrchestrator.Edge.Hosting;
 using FleetOrchestrator.Edge.Install;
 using FleetOrchestrator.Edge.Outbox;
+using FleetOrchestrator.Edge.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -45,7 +46,7 @@ public static class AgentCommands
             try { settings = EdgeSettings.Load(result.GetValue(dataDirectory)!, result.GetValue(config)); }
             catch (EdgeSettingsException e) { return await FailAsync("update", e.Message); }
             FileStream held;
-            try { held = EdgeHost.LockDataDirectory(settings); }
+            try { held = EdgeHost.LockDataDirectory(settings.DataDirectory); }
             catch (IOException e) { return await FailAsync("update", e.Message); }
             await using var _ = held;
             using var host = await EdgeHost.BuildAsync(settings, poll: false, ct);
@@ -86,7 +87,7 @@ public static class AgentCommands
             try { settings = EdgeSettings.Load(result.GetValue(dataDirectory)!, result.GetValue(config)); }
             catch (EdgeSettingsException e) { return await FailAsync("run", e.Message); }
             FileStream held;
-            try { held = EdgeHost.LockDataDirectory(settings); }
+            try { held = EdgeHost.LockDataDirectory(settings.DataDirectory); }
             catch (IOException e) { return await FailAsync("run", e.Message); }
             await using var _ = held;
             using var host = await EdgeHost.BuildAsync(settings, poll: true, ct);
@@ -146,13 +147,14 @@ public static class AgentCommands
         if (current is null) return apps;
         using var docker = new DockerClientConfiguration().CreateClient();
         var installer = new AppInstaller(settings.AppsRoot);
-        var compose = ComposeCommand.Parse(settings.ComposeCommand ?? "docker-compose"); // status reads the engine only
+        // Status reads the engine only: the compose command is never run.
+        var runtime = new ComposeRuntime(ComposeCommand.Parse(settings.ComposeCommand ?? "docker-compose"), docker, new ComposeOptions { Mirrors = settings.Mirrors });
         foreach (var (app, uri) in current.Apps)
         {
             string state;
             try
             {
-                var status = await new ComposeProject(app, installer.AppDirectory(app), compose, docker, new ComposeOptions { Mirrors = settings.Mirrors }).GetStatusAsync(ct);
+                var status = await runtime.StatusAsync(app, installer.AppDirectory(app), ct);
                 state = status.Healthy ? "healthy" : status.Running ? "unhealthy" : "stopped";
             }
             catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or TimeoutException or FleetOrchestrator.ComposeApps.Compose.ComposeFileException)

@@ -6,6 +6,7 @@ using FleetOrchestrator.Edge.Agent;
 using FleetOrchestrator.Edge.Compose;
 using FleetOrchestrator.Edge.Configuration;
 using FleetOrchestrator.Edge.Gateway;
+using FleetOrchestrator.Edge.Runtime;
 using FleetOrchestrator.Oci;
 using FleetOrchestrator.Protocol.Serialization;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,16 +30,16 @@ public static class EdgeHost
     /// when the process dies): the daemon and an <c>update --once</c> must never drive the same apps and journal at once.
     /// </summary>
     /// <exception cref="IOException">Another agent holds it; the message says so.</exception>
-    public static FileStream LockDataDirectory(EdgeSettings settings)
+    public static FileStream LockDataDirectory(string dataDirectory)
     {
-        var path = Path.Combine(settings.DataDirectory, LockFileName);
+        var path = Path.Combine(dataDirectory, LockFileName);
         try
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException e)
         {
-            throw new IOException($"another fleet-edge agent is running on {settings.DataDirectory} ({path} is locked); stop it first", e);
+            throw new IOException($"another fleet-edge agent is running on {dataDirectory} ({path} is locked); stop it first", e);
         }
     }
 
@@ -47,16 +48,36 @@ public static class EdgeHost
     {
         var compose = settings.ComposeCommand is { } configured ? ComposeCommand.Parse(configured) : await ComposeCommand.DetectAsync(ct);
         var gateway = GatewayHttp.ForDevice(settings);
-        var registry = new OciRegistryClient(new RegistryClientOptions { PlainHttp = settings.RegistryPlainHttp, Mirrors = settings.Mirrors });
+        var registry = RegistryClient(settings);
         var docker = new DockerClientConfiguration().CreateClient();
-        var steps = new UpdateSteps(settings, gateway, registry, compose, docker, TimeProvider.System);
+        var runtime = new ComposeRuntime(compose, docker, new ComposeOptions { Mirrors = settings.Mirrors });
+        var steps = new UpdateSteps(settings, gateway, registry, runtime, TimeProvider.System);
 
-        var journal = $"Data Source={settings.JournalFile};Pooling=True";
+        var builder = CreateBuilder(settings.JournalFile, LogLevel.Information, (system, actors) =>
+            actors.Register<DeviceAgentActor>(system.ActorOf(DeviceAgentActor.PropsFor(settings, steps, gateway, TimeProvider.System, poll), "device-agent")));
+        builder.Services.AddSingleton(gateway);
+        builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton<IDockerClient>(docker);
+        return builder.Build();
+    }
+
+    /// <summary>The OCI registry client a device's settings ask for (plain HTTP, mirrors).</summary>
+    public static OciRegistryClient RegistryClient(EdgeSettings settings) =>
+        new(new RegistryClientOptions { PlainHttp = settings.RegistryPlainHttp, Mirrors = settings.Mirrors });
+
+    /// <summary>
+    /// A host for agents: logs on stderr from <paramref name="minimumLevel"/> (stdout carries the command's own result),
+    /// sd_notify under systemd, one ActorSystem journaling to the SQLite <paramref name="journalFile"/>, and
+    /// <paramref name="startAgents"/> to create the agent actors.
+    /// </summary>
+    public static HostApplicationBuilder CreateBuilder(string journalFile, LogLevel minimumLevel, Action<ActorSystem, IActorRegistry> startAgents)
+    {
+        var journal = $"Data Source={journalFile};Pooling=True";
         UseWriteAheadLog(journal);
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSystemd(); // sd_notify READY and journald-friendly logs under systemd; a no-op elsewhere
         builder.Logging.ClearProviders();
-        // Logs go to stderr: stdout carries the command's own result.
+        builder.Logging.SetMinimumLevel(minimumLevel);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddSimpleConsole(options =>
         {
@@ -64,22 +85,18 @@ public static class EdgeHost
             options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             options.UseUtcTimestamp = true;
         });
-        builder.Services.AddSingleton(gateway);
-        builder.Services.AddSingleton(registry);
-        builder.Services.AddSingleton<IDockerClient>(docker);
         builder.Services.AddAkka(SystemName, (akka, _) => akka
             .ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             })
-            // SQLite has one writer at a time: the agent's and the outbox's writes go through one journal writer.
+            // SQLite has one writer at a time: the agents' and the outboxes' writes go through one journal writer.
             .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
             .WithSqlPersistence(journal, "SQLite.MS", autoInitialize: true)
             .WithFleetSerializer(EdgeMessages.Table)
-            .WithActors((system, actors) =>
-                actors.Register<DeviceAgentActor>(system.ActorOf(DeviceAgentActor.PropsFor(settings, steps, gateway, TimeProvider.System, poll), "device-agent"))));
-        return builder.Build();
+            .WithActors(startAgents));
+        return builder;
     }
 
     /// <summary>Write-ahead-log mode (stored in the file, as the node does): readers do not block the writer; a crash leaves no half-written transaction.</summary>

@@ -31,8 +31,9 @@ public sealed class EventOutboxActor : ReceivePersistentActor, IWithTimers
 
     private sealed record Retry;
 
-    public EventOutboxActor(HttpClient gateway, int batchSize, TimeSpan retryInterval)
+    public EventOutboxActor(HttpClient gateway, int batchSize, TimeSpan retryInterval, string? journalKey)
     {
+        PersistenceId = journalKey is null ? "event-outbox" : $"event-outbox-{journalKey}";
         _gateway = gateway;
         _batchSize = batchSize;
         _retryInterval = retryInterval;
@@ -77,12 +78,13 @@ public sealed class EventOutboxActor : ReceivePersistentActor, IWithTimers
         Command<DeleteMessagesFailure>(failure => _log.Warning("outbox journal cleanup failed: {Reason}", failure.Cause.Message));
     }
 
-    public override string PersistenceId => "event-outbox";
+    public override string PersistenceId { get; }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props PropsFor(HttpClient gateway, int batchSize, TimeSpan retryInterval) =>
-        Props.Create(() => new EventOutboxActor(gateway, batchSize, retryInterval));
+    /// <param name="journalKey">As the agent's: null for the device's own outbox, the device name in a shared journal.</param>
+    public static Props PropsFor(HttpClient gateway, int batchSize, TimeSpan retryInterval, string? journalKey = null) =>
+        Props.Create(() => new EventOutboxActor(gateway, batchSize, retryInterval, journalKey));
 
     private void SendNext()
     {
