@@ -44,6 +44,10 @@ public sealed class SerializationTests : IDisposable
         yield return [new CloseWaveView("prod", "wave-1")];
         yield return [new WaveViewChanged("prod", "wave-1", "acme-42", 7)];
         yield return [new WaveViewRefused("prod", "wave-1", "no recorded target has version 42")];
+        yield return [new TagTargets("42", ["beta", "qa"])];
+        yield return [new PruneTargets("42", "beta")];
+        yield return [new TargetTagsChanged("42", ["acme-42"], ["beta"], new Dictionary<string, int> { ["beta"] = 3, ["main"] = 7 })];
+        yield return [new TargetTagsRefused("42", "no recorded target has version 42")];
         var selection = new StageSelection(Group: "lab", Percent: 10);
         var gates = new StageGates(SuccessPercent: 90, FailurePercent: 5, FailureCount: 3, MinimumSample: 10, BakeTime: TimeSpan.FromMinutes(30), StageTimeout: TimeSpan.FromHours(2), RequiresApproval: true, RampPerMinute: 50);
         var tally = new StageTally(10, 7, 1, 2, 1, TimedOut: false);

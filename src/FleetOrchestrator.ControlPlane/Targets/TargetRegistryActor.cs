@@ -50,12 +50,19 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
         Recover<TagSigned>(e => _state = TargetsState.Apply(RequiredState(), e));
         Recover<RecoveryCompleted>(_ => Recovered());
 
-        Command<RecordTarget>(HandleRecord);
+        Command<RecordTarget>(record => Change($"target {record.Name}",
+            () => (TargetsState.Record(_repository!, _settings.Signers, _time, record), TargetsState.TagsOf(record)),
+            reason => new TargetRejected(record.Name, reason),
+            tags => new TargetRecorded(record.Name, tags.ToDictionary(t => t, t => _state!.Tags[t].TargetsVersion))));
         Command<OpenWaveView>(open => ChangeWaveView(open.Tag, open.Wave, () => TargetsState.OpenWave(_repository!, _settings.Signers, _time, open)));
         Command<PromoteWaveView>(promote => ChangeWaveView(promote.Tag, promote.Wave,
             () => TargetsState.EndWave(_repository!, _settings.Signers, _time, promote.Tag, promote.Wave, promote: true)));
         Command<CloseWaveView>(close => ChangeWaveView(close.Tag, close.Wave,
             () => TargetsState.EndWave(_repository!, _settings.Signers, _time, close.Tag, close.Wave, promote: false)));
+        Command<TagTargets>(tag => Change($"tagging version {tag.Version}", () => TargetsState.Tag(_repository!, _settings.Signers, _time, tag),
+            reason => new TargetTagsRefused(tag.Version, reason), changed => changed));
+        Command<PruneTargets>(prune => Change($"pruning version {prune.Version} from tag {prune.Tag}", () => TargetsState.Prune(_repository!, _settings.Signers, _time, prune),
+            reason => new TargetTagsRefused(prune.Version, reason), changed => changed));
         Command<GetRepositoryMetadata>(_ => Sender.Tell(TargetsState.MetadataOf(_repository!.State, LastSequenceNr)));
         Command<RefreshTick>(_ => HandleRefresh());
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
@@ -93,50 +100,37 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
         PublishMetadata();
     }
 
-    private void HandleRecord(RecordTarget command)
-    {
-        IReadOnlyList<TagSigned> events;
-        try
-        {
-            events = TargetsState.Record(_repository!, _settings.Signers, _time, command);
-        }
-        catch (Exception e) when (e is TargetRejectedException or RepositoryException)
-        {
-            _log.Warning("target {0} rejected: {1}", command.Name, e.Message);
-            Sender.Tell(new TargetRejected(command.Name, e.Message));
-            return;
-        }
-        var replyTo = Sender;
-        var tags = TargetsState.TagsOf(command);
-        if (events.Count == 0)
-        {
-            replyTo.Tell(Recorded(command.Name, tags));
-            return;
-        }
-        PersistAllAndApply(events, () =>
-        {
-            _log.Info("target {0} recorded for tags [{1}]", command.Name, string.Join(", ", tags));
-            replyTo.Tell(Recorded(command.Name, tags));
-        });
-    }
+    private void ChangeWaveView(string tag, string wave, Func<(IReadOnlyList<TagSigned> Events, string Target)> change) =>
+        Change($"wave view {wave} of tag {tag}", change, reason => new WaveViewRefused(tag, wave, reason),
+            target => new WaveViewChanged(tag, wave, target, _state!.Tags[tag].TargetsVersion));
 
-    private void ChangeWaveView(string tag, string wave, Func<(IReadOnlyList<TagSigned> Events, string Target)> change)
+    /// <summary>
+    /// Computes a change on a copy (a refusal answers <paramref name="refused"/> with the reason and changes nothing),
+    /// persists its events, then answers what <paramref name="answer"/> makes of the result (no events: at once).
+    /// </summary>
+    private void Change<T>(string what, Func<(IReadOnlyList<TagSigned> Events, T Result)> compute, Func<string, object> refused, Func<T, object> answer)
     {
-        (IReadOnlyList<TagSigned> Events, string Target) result;
+        (IReadOnlyList<TagSigned> Events, T Result) change;
         try
         {
-            result = change();
+            change = compute();
         }
         catch (Exception e) when (e is TargetRejectedException or RepositoryException)
         {
-            Sender.Tell(new WaveViewRefused(tag, wave, e.Message));
+            _log.Warning("{0} refused: {1}", what, e.Message);
+            Sender.Tell(refused(e.Message));
             return;
         }
         var replyTo = Sender;
-        PersistAllAndApply(result.Events, () =>
+        if (change.Events.Count == 0)
         {
-            _log.Info("wave view {0} of tag {1} changed (target {2})", wave, tag, result.Target);
-            replyTo.Tell(new WaveViewChanged(tag, wave, result.Target, _state!.Tags[tag].TargetsVersion));
+            replyTo.Tell(answer(change.Result));
+            return;
+        }
+        PersistAllAndApply(change.Events, () =>
+        {
+            _log.Info("{0}: re-signed tags [{1}]", what, string.Join(", ", change.Events.Select(e => e.Tag)));
+            replyTo.Tell(answer(change.Result));
         });
     }
 
@@ -161,9 +155,6 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
             done();
         });
     }
-
-    private TargetRecorded Recorded(string name, IReadOnlyList<string> tags) =>
-        new(name, tags.ToDictionary(t => t, t => _state!.Tags[t].TargetsVersion));
 
     private void PublishMetadata() =>
         DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(TargetsTopics.Metadata, TargetsState.MetadataOf(_state!, LastSequenceNr)));

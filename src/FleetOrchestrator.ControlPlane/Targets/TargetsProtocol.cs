@@ -41,6 +41,25 @@ public sealed record WaveViewChanged(string Tag, string Wave, string Target, int
 /// <summary>Nothing changed; <see cref="Reason"/> says why.</summary>
 public sealed record WaveViewRefused(string Tag, string Wave, string Reason) : IFleetMessage;
 
+/// <summary>
+/// Adds the target(s) whose <c>custom.version</c> is <see cref="Version"/> to the production view of each of
+/// <see cref="Tags"/> (fioctl <c>targets tag</c>); answered with <see cref="TargetTagsChanged"/> or <see cref="TargetTagsRefused"/>.
+/// </summary>
+public sealed record TagTargets(string Version, IReadOnlyList<string> Tags) : IFleetMessage;
+
+/// <summary>Removes the target(s) of <see cref="Version"/> from the production view of <see cref="Tag"/> (fioctl <c>targets prune</c>).</summary>
+public sealed record PruneTargets(string Version, string Tag) : IFleetMessage;
+
+/// <summary>
+/// <see cref="Targets"/> joined or left the production views of <see cref="Tags"/> (empty: they already were where
+/// asked, nothing changed). <see cref="TargetsVersionByTag"/>: every tag re-signed, also those whose copies only
+/// had <c>custom.tags</c> updated.
+/// </summary>
+public sealed record TargetTagsChanged(string Version, IReadOnlyList<string> Targets, IReadOnlyList<string> Tags, IReadOnlyDictionary<string, int> TargetsVersionByTag) : IFleetMessage;
+
+/// <summary>Nothing changed; <see cref="Reason"/> says why.</summary>
+public sealed record TargetTagsRefused(string Version, string Reason) : IFleetMessage;
+
 /// <summary>Asks for the current <see cref="RepositoryMetadata"/> (what a gateway loads when it starts).</summary>
 public sealed record GetRepositoryMetadata : IFleetMessage
 {

@@ -41,8 +41,7 @@ public static class TargetsState
     public static (IReadOnlyList<TagSigned> Events, string Target) OpenWave(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time, OpenWaveView command)
     {
         if (command.Wave == TufRepository.ProductionView) throw new TargetRejectedException($"\"{command.Wave}\" is the production view, not a wave");
-        var (name, target) = FindByVersion(current.State, command.Version)
-            ?? throw new TargetRejectedException($"no recorded target has version {command.Version}");
+        var (name, target) = TargetsOfVersion(current.State, command.Version)[0];
         var custom = target.Custom?.DeepClone().AsObject() ?? new JsonObject();
         var tags = custom["tags"] as JsonArray ?? [];
         if (!tags.Any(t => t?.GetValue<string>() == command.Tag)) tags.Add(command.Tag);
@@ -69,10 +68,103 @@ public static class TargetsState
         return ([Sign(scratch, tag)], string.Join(", ", added.Select(t => t.Key)));
     }
 
-    private static (string Name, StoredTarget Target)? FindByVersion(RepositoryState state, string version) =>
-        state.Tags.Values.SelectMany(t => t.Views.Values).SelectMany(v => v.Targets)
-            .Where(t => t.Value.Custom?["version"] is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == version)
-            .Select(t => ((string, StoredTarget)?)(t.Key, t.Value)).FirstOrDefault();
+    /// <summary>
+    /// Adds the target(s) of a version to the production view of each tag of <paramref name="command"/> (creating new
+    /// tags); none when every tag has them already. Open waves of those tags keep the view they were opened with.
+    /// </summary>
+    public static (IReadOnlyList<TagSigned> Events, TargetTagsChanged Changed) Tag(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time, TagTargets command)
+    {
+        var tags = command.Tags.Distinct(StringComparer.Ordinal).ToList();
+        if (tags.Count is 0 or > MaxTagsPerTarget) throw new TargetRejectedException($"give 1..{MaxTagsPerTarget} tags, not {tags.Count}");
+        var targets = TargetsOfVersion(current.State, command.Version);
+        var scratch = Scratch(current, signers, time);
+        var added = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (name, target) in targets)
+        foreach (var tag in tags)
+        {
+            if (ProductionOf(current.State, tag)?.Targets.GetValueOrDefault(name) is { } existing)
+            {
+                if (existing.Content.AsSpan().SequenceEqual(target.Content)) continue;
+                throw new TargetRejectedException($"tag {tag} already has a different target \"{name}\" (sha256 {existing.Hashes[Hashes.Sha256]}); targets are immutable");
+            }
+            if (!scratch.State.Tags.ContainsKey(tag)) scratch.AddView(tag, TufRepository.ProductionView);
+            scratch.AddTarget(tag, TufRepository.ProductionView, name, target.Content, target.Custom);
+            added.Add(tag);
+        }
+        return SignTagChanges(scratch, command.Version, targets, added);
+    }
+
+    /// <summary>
+    /// Removes the target(s) of a version from the production view of a tag. Refused while an open wave's view of the
+    /// tag lists them (its devices would keep seeing them); pruning a tag's last or latest target is allowed: devices
+    /// keep what they run, as they never downgrade.
+    /// </summary>
+    public static (IReadOnlyList<TagSigned> Events, TargetTagsChanged Changed) Prune(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time, PruneTargets command)
+    {
+        var tagState = current.State.Tags.GetValueOrDefault(command.Tag)
+            ?? throw new TargetRejectedException($"no tag \"{command.Tag}\"; tags: [{string.Join(", ", current.State.Tags.Keys.Order(StringComparer.Ordinal))}]");
+        foreach (var (view, viewState) in tagState.Views.Where(v => v.Key != TufRepository.ProductionView))
+            if (OfVersion(viewState.Targets, command.Version).FirstOrDefault() is { Key: { } held })
+                throw new TargetRejectedException($"wave {view} of tag {command.Tag} lists {held} (version {command.Version}); complete, cancel or abort the wave first");
+        var production = tagState.Views[TufRepository.ProductionView].Targets;
+        var targets = OfVersion(production, command.Version).Select(t => (t.Key, t.Value)).ToList();
+        if (targets.Count == 0)
+            throw new TargetRejectedException($"tag {command.Tag} has no target with version {command.Version}; its versions: [{string.Join(", ", production.Values.Select(VersionOf).OfType<string>().Distinct())}]");
+        var scratch = Scratch(current, signers, time);
+        foreach (var (name, _) in targets) scratch.RemoveTarget(command.Tag, TufRepository.ProductionView, name);
+        return SignTagChanges(scratch, command.Version, targets, [command.Tag]);
+    }
+
+    /// <summary>
+    /// After targets joined or left the production views of <paramref name="changed"/>: rewrites their <c>custom.tags</c>
+    /// in every production view holding them to exactly those views' tags (the order they had, new ones last), then
+    /// signs each tag that changed.
+    /// </summary>
+    private static (IReadOnlyList<TagSigned> Events, TargetTagsChanged Changed) SignTagChanges(
+        TufRepository scratch, string version, IReadOnlyList<(string Name, StoredTarget Target)> targets, IReadOnlyCollection<string> changed)
+    {
+        var toSign = new SortedSet<string>(changed, StringComparer.Ordinal);
+        foreach (var (name, target) in targets)
+        {
+            var holders = scratch.State.Tags.Where(t => t.Value.Views[TufRepository.ProductionView].Targets.ContainsKey(name)).Select(t => t.Key).Order(StringComparer.Ordinal).ToList();
+            if (holders.Count > MaxTagsPerTarget) throw new TargetRejectedException($"target {name} would be in {holders.Count} tags; at most {MaxTagsPerTarget}");
+            var before = Strings(target.Custom?["tags"]);
+            var tags = new JsonArray([.. before.Where(holders.Contains).Concat(holders.Except(before)).Select(t => (JsonNode?)t)]);
+            foreach (var holder in holders)
+            {
+                var held = ProductionOf(scratch.State, holder)!.Targets[name];
+                if (JsonNode.DeepEquals(held.Custom?["tags"], tags)) continue;
+                var custom = held.Custom?.DeepClone().AsObject() ?? new JsonObject();
+                custom["tags"] = tags.DeepClone();
+                scratch.AddTarget(holder, TufRepository.ProductionView, name, held.Content, custom);
+                toSign.Add(holder);
+            }
+        }
+        var events = toSign.Select(tag => Sign(scratch, tag)).ToList();
+        return (events, new TargetTagsChanged(version, targets.Select(t => t.Name).ToList(), changed.Order(StringComparer.Ordinal).ToList(),
+            events.ToDictionary(e => e.Tag, e => e.State.TargetsVersion)));
+    }
+
+    /// <summary>Every recorded target whose <c>custom.version</c> is <paramref name="version"/>, once per name (production views first).</summary>
+    private static IReadOnlyList<(string Name, StoredTarget Target)> TargetsOfVersion(RepositoryState state, string version)
+    {
+        var targets = state.Tags.Values.SelectMany(t => t.Views.OrderBy(v => v.Key != TufRepository.ProductionView))
+            .SelectMany(v => OfVersion(v.Value.Targets, version))
+            .DistinctBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, t.Value)).ToList();
+        return targets.Count > 0 ? targets : throw new TargetRejectedException($"no recorded target has version {version}");
+    }
+
+    private static IEnumerable<KeyValuePair<string, StoredTarget>> OfVersion(IReadOnlyDictionary<string, StoredTarget> targets, string version) =>
+        targets.Where(t => VersionOf(t.Value) == version).OrderBy(t => t.Key, StringComparer.Ordinal);
+
+    private static string? VersionOf(StoredTarget target) =>
+        target.Custom?["version"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    private static IReadOnlyList<string> Strings(JsonNode? node) =>
+        node is JsonArray array ? array.Where(t => t?.GetValueKind() == JsonValueKind.String).Select(t => t!.GetValue<string>()).ToList() : [];
+
+    private static ViewState? ProductionOf(RepositoryState state, string tag) =>
+        state.Tags.GetValueOrDefault(tag)?.Views.GetValueOrDefault(TufRepository.ProductionView);
 
     private static TufRepository Scratch(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time) =>
         TufRepository.Load(current.State, signers, current.Options, time);

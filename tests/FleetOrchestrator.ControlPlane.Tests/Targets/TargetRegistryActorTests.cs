@@ -81,6 +81,47 @@ public sealed class TargetRegistryActorTests : IDisposable
     }
 
     [Fact]
+    public async Task Tag_and_prune_are_persisted_published_and_refused_by_reason()
+    {
+        await using (var first = await StartAsync(Settings()))
+        {
+            var kit = new TestKit(first.System);
+            var subscriber = kit.CreateTestProbe();
+            DistributedPubSub.Get(first.System).Mediator.Tell(new Subscribe(TargetsTopics.Metadata, subscriber.Ref), subscriber.Ref);
+            subscriber.FishForMessage(m => m is SubscribeAck, Wait);
+            var registry = await first.TargetRegistryAsync();
+            await registry.Ask<TargetRecorded>(TestRepository.Target("acme-1", "apps-1", "main"), Wait);
+
+            var tagged = await registry.Ask<TargetTagsChanged>(new TagTargets("1", ["beta"]), Wait);
+            var unknown = await registry.Ask<TargetTagsRefused>(new TagTargets("7", ["beta"]), Wait);
+
+            Assert.Equal(new Dictionary<string, int> { ["beta"] = 1, ["main"] = 2 }, tagged.TargetsVersionByTag);
+            Assert.Equal("no recorded target has version 7", unknown.Reason);
+            var published = subscriber.FishForMessage<RepositoryMetadata>(m => m.Views.Any(v => v.Tag == "beta"), Wait);
+            Assert.Equal(["acme-1"], TestRepository.VerifiedTargets(_keys.Root, published.Views.Single(v => v.Tag == "beta")).Targets.Keys);
+        }
+
+        await using (var second = await StartAsync(Settings()))
+        {
+            var registry = await second.TargetRegistryAsync();
+            var recovered = await registry.Ask<RepositoryMetadata>(GetRepositoryMetadata.Instance, Wait);
+            Assert.Equal(["acme-1"], TestRepository.VerifiedTargets(_keys.Root, recovered.Views.Single(v => v.Tag == "beta")).Targets.Keys);
+
+            var pruned = await registry.Ask<TargetTagsChanged>(new PruneTargets("1", "beta"), Wait);
+            var again = await registry.Ask<TargetTagsRefused>(new PruneTargets("1", "beta"), Wait);
+
+            Assert.Equal(new Dictionary<string, int> { ["beta"] = 2, ["main"] = 3 }, pruned.TargetsVersionByTag);
+            Assert.Equal("tag beta has no target with version 1; its versions: []", again.Reason);
+        }
+
+        await using var third = await StartAsync(Settings());
+        var afterPrune = await (await third.TargetRegistryAsync()).Ask<RepositoryMetadata>(GetRepositoryMetadata.Instance, Wait);
+        var beta = TestRepository.VerifiedTargets(_keys.Root, afterPrune.Views.Single(v => v.Tag == "beta"));
+        Assert.Equal((2, 0), (beta.Version, beta.Targets.Count));
+        Assert.Equal(["acme-1"], TestRepository.VerifiedTargets(_keys.Root, afterPrune.Views.Single(v => v.Tag == "main")).Targets.Keys);
+    }
+
+    [Fact]
     public async Task Expiring_timestamp_is_resigned_by_the_timer()
     {
         var time = new ManualTime(DateTimeOffset.UtcNow);
