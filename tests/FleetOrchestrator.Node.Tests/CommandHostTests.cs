@@ -9,6 +9,7 @@ using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Pbm;
 using FleetOrchestrator.Protocol.DeviceApi;
+using FleetOrchestrator.TestSupport;
 
 namespace FleetOrchestrator.Node.Tests;
 
@@ -123,7 +124,6 @@ public sealed class CommandHostTests : IAsyncLifetime
         var apps = await RunAsync("apps", "list");
         var httpd = await RunAsync("apps", "show", "httpd");
         var noApp = await RunAsync("apps", "show", "nginx");
-        var tag = await RunAsync("targets", "tag", "2", "--tag", "beta");
 
         Assert.Empty(empty.Rows);
         AssertOk(list);
@@ -138,7 +138,56 @@ public sealed class CommandHostTests : IAsyncLifetime
             apps.Rows.Select(r => $"{r["app"]} {r["tag"]} {r["version"]} {r["uri"]}"));
         Assert.Equal(["1 r/acme/httpd@sha256:01", "2 r/acme/httpd@sha256:02"], httpd.Rows.Select(r => $"{r["version"]} {r["uri"]}"));
         Assert.Equal((ExitCodes.Failed, "no published app \"nginx\"; apps: httpd, shellhttpd"), (noApp.End.ExitCode, noApp.End.Message));
-        Assert.Equal((ExitCodes.NotImplemented, "targets tag is not implemented yet"), (tag.End.ExitCode, tag.End.Message));
+    }
+
+    [Fact]
+    public async Task A_device_of_a_tag_sees_a_tagged_target_and_no_longer_after_it_is_pruned()
+    {
+        var custom = new JsonObject
+        {
+            ["version"] = "1", ["hardwareIds"] = new JsonArray("generic"), ["tags"] = new JsonArray("main"),
+            ["docker_compose_apps"] = new JsonObject { ["httpd"] = new JsonObject { ["uri"] = "r/acme/httpd@sha256:01" } },
+        };
+        await (await _node.TargetRegistryAsync()).Ask<TargetRecorded>(
+            new RecordTarget("acme-1", Encoding.UTF8.GetBytes("{\"httpd\":{\"uri\":\"r/acme/httpd@sha256:01\"}}"), custom), TimeSpan.FromSeconds(30));
+        var (registration, certificate) = await _node.RegisterAsync("beta-1", tag: "beta");
+        using var _ = certificate;
+        using var metadataDir = new TempDirectory();
+        using var http = _node.Client(certificate);
+        var device = await _node.DeviceUpdaterAsync(registration, http, metadataDir.Path);
+
+        var tag = await RunAsync("targets", "tag", "1", "--tag", "beta");
+        await _node.WaitForTargetsVersionAsync(certificate, 1);
+        await device.RefreshAsync();
+        var tagged = await device.GetTargetInfoAsync("acme-1");
+        var again = await RunAsync("targets", "tag", "1", "--tag", "beta");
+        var list = await RunAsync("targets", "list", "--tag", "beta");
+        var unknown = await RunAsync("targets", "tag", "9", "--tag", "beta");
+        AssertOk(await RunAsync("waves", "init", "w1", "1", "prod"));
+        var inWave = await RunAsync("targets", "prune", "1", "--tag", "prod");
+        var prune = await RunAsync("targets", "prune", "1", "--tag", "beta");
+        await _node.WaitForTargetsVersionAsync(certificate, 2);
+        await device.RefreshAsync();
+        var pruned = await device.GetTargetInfoAsync("acme-1");
+        var pruneAgain = await PbmClient.ProcessAsync("--json", $"127.0.0.1:{_host.Port}", "targets", "prune", "1", "--tag", "beta");
+
+        AssertOk(tag);
+        Assert.Equal(["acme-1 (version 1) added to tag beta; signed targets beta v1, main v2"], tag.Lines);
+        Assert.NotNull(tagged);
+        Assert.Equal(["main", "beta"], tagged.File.Custom!["tags"]!.AsArray().Select(t => (string)t!));
+        Assert.Equal("r/acme/httpd@sha256:01", (string)tagged.File.Custom["docker_compose_apps"]!["httpd"]!["uri"]!);
+        AssertOk(again);
+        Assert.Equal(["acme-1 (version 1) is already in tag beta; nothing changed"], again.Lines);
+        Assert.Equal(["acme-1 1 beta"], list.Rows.Select(r => $"{r["name"]} {r["version"]} {r["tags"]}"));
+        Assert.Equal((ExitCodes.Failed, "no recorded target has version 9"), (unknown.End.ExitCode, unknown.End.Message));
+        Assert.Equal((ExitCodes.Failed, "wave w1 of tag prod lists acme-1 (version 1); complete, cancel or abort the wave first"), (inWave.End.ExitCode, inWave.End.Message));
+        AssertOk(prune);
+        Assert.Equal(["acme-1 (version 1) removed from tag beta; signed targets beta v2, main v3"], prune.Lines);
+        Assert.Null(pruned);
+        Assert.Equal(2, device.TrustedTargets("targets")!.Signed.Version);
+        Assert.Equal(ExitCodes.Failed, pruneAgain.ExitCode);
+        var end = JsonDocument.Parse(pruneAgain.Stdout.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal("tag beta has no target with version 1; its versions: []", end.GetProperty("message").GetString());
     }
 
     [Fact]

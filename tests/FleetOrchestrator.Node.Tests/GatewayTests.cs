@@ -9,7 +9,6 @@ using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.Node.Gateway;
 using FleetOrchestrator.TestSupport;
-using FleetOrchestrator.Tuf.Client;
 
 namespace FleetOrchestrator.Node.Tests;
 
@@ -41,16 +40,8 @@ public sealed class GatewayTests : IAsyncLifetime
         Assert.Equal("device-1", registration.Name);
         Assert.Equal(_node.GatewayUrl.ToString().TrimEnd('/'), registration.GatewayUrl);
         using var metadataDir = new TempDirectory();
-        await Updater.InitializeAsync(metadataDir.Path, Encoding.UTF8.GetBytes(registration.Root));
         using var http = _node.Client(certificate);
-        var updater = new Updater(new UpdaterOptions
-        {
-            MetadataDir = metadataDir.Path,
-            MetadataBaseUrl = new Uri(_node.GatewayUrl, "repo/"),
-            TargetBaseUrl = new Uri(_node.GatewayUrl, "repo/targets/"),
-            TargetDir = metadataDir.Combine("targets"),
-        }, http);
-        Directory.CreateDirectory(metadataDir.Combine("targets"));
+        var updater = await _node.DeviceUpdaterAsync(registration, http, metadataDir.Path);
 
         await updater.RefreshAsync();
         var target = await updater.GetTargetInfoAsync("acme-1");

@@ -12,6 +12,7 @@ using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.Node.Gateway;
 using FleetOrchestrator.TestSupport;
+using FleetOrchestrator.Tuf.Client;
 
 namespace FleetOrchestrator.Node.Tests;
 
@@ -110,13 +111,13 @@ public sealed class RunningNode : IAsyncDisposable
         return new HttpClient(handler) { BaseAddress = GatewayUrl, Timeout = TimeSpan.FromSeconds(20) };
     }
 
-    /// <summary>Registers a device with a fresh P-256 key; returns the answer and the certificate with its key.</summary>
-    public async Task<(RegistrationResponse Response, X509Certificate2 Certificate)> RegisterAsync(string name, string? token = null)
+    /// <summary>Registers a device of <paramref name="tag"/> with a fresh P-256 key; returns the answer and the certificate with its key.</summary>
+    public async Task<(RegistrationResponse Response, X509Certificate2 Certificate)> RegisterAsync(string name, string? token = null, string tag = "main")
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var csr = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
         using var client = Client();
-        var answer = await client.PostAsJsonAsync("devices", new RegistrationRequest(token ?? Token, name, csr, "generic", "main"));
+        var answer = await client.PostAsJsonAsync("devices", new RegistrationRequest(token ?? Token, name, csr, "generic", tag));
         Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
         var response = (await answer.Content.ReadFromJsonAsync<RegistrationResponse>())!;
         using var issued = X509Certificate2.CreateFromPem(response.Certificate);
@@ -124,7 +125,20 @@ public sealed class RunningNode : IAsyncDisposable
         return (response, X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null));
     }
 
-    /// <summary>Waits until the gateway serves targets metadata at <paramref name="version"/> for tag main.</summary>
+    /// <summary>A device's TUF client over <paramref name="http"/>: trusts the root of its registration, keeps metadata and downloaded targets in <paramref name="directory"/>.</summary>
+    public async Task<Updater> DeviceUpdaterAsync(RegistrationResponse registration, HttpClient http, string directory)
+    {
+        await Updater.InitializeAsync(directory, System.Text.Encoding.UTF8.GetBytes(registration.Root));
+        return new Updater(new UpdaterOptions
+        {
+            MetadataDir = directory,
+            MetadataBaseUrl = new Uri(GatewayUrl, "repo/"),
+            TargetBaseUrl = new Uri(GatewayUrl, "repo/targets/"),
+            TargetDir = directory,
+        }, http);
+    }
+
+    /// <summary>Waits until the gateway serves targets metadata at <paramref name="version"/> for the device's tag.</summary>
     public async Task WaitForTargetsVersionAsync(X509Certificate2 device, int version)
     {
         using var client = Client(device);

@@ -1,10 +1,8 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.TestSupport;
-using FleetOrchestrator.Tuf.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FleetOrchestrator.Node.Tests;
@@ -30,15 +28,8 @@ public sealed class PublishEndToEndTests
         using var _ = certificate;
         await node.WaitForTargetsVersionAsync(certificate, target.TargetsVersion);
         using var metadata = new TempDirectory();
-        await Updater.InitializeAsync(metadata.Path, Encoding.UTF8.GetBytes(registration.Root));
         using var http = node.Client(certificate);
-        var updater = new Updater(new UpdaterOptions
-        {
-            MetadataDir = metadata.Path,
-            MetadataBaseUrl = new Uri(node.GatewayUrl, "repo/"),
-            TargetBaseUrl = new Uri(node.GatewayUrl, "repo/targets/"),
-            TargetDir = metadata.Path,
-        }, http);
+        var updater = await node.DeviceUpdaterAsync(registration, http, metadata.Path);
 
         await updater.RefreshAsync();
         var info = await updater.GetTargetInfoAsync("acme-1");

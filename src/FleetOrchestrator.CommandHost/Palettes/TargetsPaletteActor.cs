@@ -4,7 +4,7 @@ using FleetOrchestrator.ControlPlane.Targets;
 
 namespace FleetOrchestrator.CommandHost.Palettes;
 
-/// <summary>The <c>targets</c> palette, read from the target registry's current metadata.</summary>
+/// <summary>The <c>targets</c> palette: listings read from the target registry's current metadata; <c>tag</c> and <c>prune</c> change its production views.</summary>
 public sealed class TargetsPaletteActor(IActorRef targetRegistry, TimeSpan askTimeout) : PaletteActor(PaletteCatalog.Targets)
 {
     public static readonly IReadOnlyList<string> ListColumns = ["name", "version", "tags", "hardware ids", "apps", "created"];
@@ -33,11 +33,45 @@ public sealed class TargetsPaletteActor(IActorRef targetRegistry, TimeSpan askTi
                     output.Value(new { target.Name, target.Version, target.Tags, target.HardwareIds, target.Apps, target.CreatedAt, target.Length, target.Hashes, target.Custom });
                 });
                 return;
+            case "tag":
+                var tags = invocation.All("tag");
+                Change(output, new TagTargets(invocation.Argument("version")!, tags), changed =>
+                {
+                    var already = tags.Except(changed.Tags).Distinct().ToList();
+                    return changed.Tags.Count == 0
+                        ? $"{Describe(changed)} is already in tag {string.Join(", ", already)}; nothing changed"
+                        : $"{Describe(changed)} added to tag {string.Join(", ", changed.Tags)}" + (already.Count > 0 ? $" (already in {string.Join(", ", already)})" : "") + Signed(changed);
+                });
+                return;
+            case "prune":
+                Change(output, new PruneTargets(invocation.Argument("version")!, invocation.String("tag")!),
+                    changed => $"{Describe(changed)} removed from tag {string.Join(", ", changed.Tags)}" + Signed(changed));
+                return;
             default:
                 NotImplemented(invocation, output);
                 return;
         }
     }
+
+    /// <summary>Asks the registry for a tag change and prints its one-line result, or fails with the registry's reason.</summary>
+    private void Change(CommandOutput output, object command, Func<TargetTagsChanged, string> describe) => Run(output, async () =>
+    {
+        switch (await targetRegistry.Ask<object>(command, askTimeout))
+        {
+            case TargetTagsChanged changed:
+                output.Line(describe(changed));
+                break;
+            case TargetTagsRefused refused:
+                throw new CommandFailedException(ErrorCodes.Failed, refused.Reason);
+            case var other:
+                throw new CommandFailedException(ErrorCodes.Failed, $"unexpected answer {other.GetType().Name}");
+        }
+    });
+
+    private static string Describe(TargetTagsChanged changed) => $"{string.Join(", ", changed.Targets)} (version {changed.Version})";
+
+    private static string Signed(TargetTagsChanged changed) =>
+        "; signed targets " + string.Join(", ", changed.TargetsVersionByTag.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key} v{t.Value}"));
 
     internal static async Task<RepositoryMetadata> MetadataAsync(IActorRef targetRegistry, TimeSpan askTimeout) =>
         await targetRegistry.Ask<RepositoryMetadata>(GetRepositoryMetadata.Instance, askTimeout);
