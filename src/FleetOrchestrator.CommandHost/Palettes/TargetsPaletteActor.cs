@@ -37,7 +37,7 @@ public sealed class TargetsPaletteActor(IActorRef targetRegistry, TimeSpan askTi
                 var tags = invocation.All("tag");
                 Change(output, new TagTargets(invocation.Argument("version")!, tags), changed =>
                 {
-                    var already = tags.Except(changed.Tags).Distinct().ToList();
+                    var already = tags.Except(changed.Tags).ToList();
                     return changed.Tags.Count == 0
                         ? $"{Describe(changed)} is already in tag {string.Join(", ", already)}; nothing changed"
                         : $"{Describe(changed)} added to tag {string.Join(", ", changed.Tags)}" + (already.Count > 0 ? $" (already in {string.Join(", ", already)})" : "") + Signed(changed);
