@@ -1,108 +1,118 @@
 #!/usr/bin/env bash
-# The demo behind `./build.sh demo`: a factory publishes examples/containers to a local registry.
+# The demo behind `./build.sh demo`: one embedded control-plane node (SQLite), a registry, the Docker engine,
+# one real device and 200 simulated ones in three groups, and two staged rollouts driven with pbm.
 # Expects `./build.sh build` to have run and the Docker engine to be up. Cleans up after itself.
+# The real device's httpd app publishes 127.0.0.1:18080: do not run the demo while the edge tests run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PUBLISH="$ROOT/artifacts/bin/fleet-publish/fleet-publish"
-FACTORY=demo
-DEMO="$(mktemp -d /tmp/fleet-demo.XXXXXX)"
-REGISTRY_PID=""
+source "$ROOT/deploy/lib/local-factory.sh"
 
-step() { printf '\n\033[1;32m### %s\033[0m\n' "$*"; }
-run() { printf '\033[1;36m$ %s\033[0m\n' "$*"; "$@"; }
-cleanup() {
-  [ -n "$REGISTRY_PID" ] && kill "$REGISTRY_PID" 2>/dev/null || true
-  rm -rf "$DEMO"
+# A stage's status (stage -1: the wave's), from `pbm --json waves show`.
+wave_field() {
+  pbm_data waves show "$1" | python3 -c '
+import json, sys
+w = json.load(sys.stdin); i = int(sys.argv[1])
+print(w["status"] if i < 0 else w["stages"][i]["status"])' "$2"
 }
-trap cleanup EXIT
+stage_is() { [ "$(wave_field "$1" "$2")" = "$3" ]; }
+wave_is() { [ "$(wave_field "$1" -1)" = "$2" ]; }
+# tag_has <tag> <n>: the fleet table lists n devices of the tag.
+tag_has() { [ "$(pbm_data devices list --tag "$1" --limit 1000 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$2" ]; }
 
-[ -x "$PUBLISH" ] || { echo "fleet-publish not built: run ./build.sh build" >&2; exit 1; }
+require_tools
+if (echo >/dev/tcp/127.0.0.1/18080) 2>/dev/null; then echo "127.0.0.1:18080 is taken (the real device's httpd needs it)" >&2; exit 1; fi
 
-step "An offline base image: busybox-static imported as offline/busybox:static"
-if ! docker image inspect offline/busybox:static >/dev/null 2>&1; then
-  mkdir -p "$DEMO/rootfs/bin"
-  cp "$(command -v busybox || echo /bin/busybox)" "$DEMO/rootfs/bin/busybox"
-  for applet in sh ls cat echo sleep httpd wget true; do ln -s busybox "$DEMO/rootfs/bin/$applet"; done
-  echo static >"$DEMO/rootfs/image-tag"
-  tar -C "$DEMO/rootfs" -c . | docker import --change 'ENV PATH=/bin' - offline/busybox:static >/dev/null
-fi
-docker image ls offline/busybox:static
-
-step "A local OCI registry (distribution) on a free loopback port"
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-REGISTRY="127.0.0.1:$PORT"
-cat >"$DEMO/registry.yml" <<YML
-version: 0.1
-log: { level: error, accesslog: { disabled: true } }
-storage: { filesystem: { rootdirectory: $DEMO/registry }, delete: { enabled: true } }
-http: { addr: $REGISTRY }
-YML
-docker-registry serve "$DEMO/registry.yml" >"$DEMO/registry.log" 2>&1 &
-REGISTRY_PID=$!
-for _ in $(seq 1 50); do curl -fs "http://$REGISTRY/v2/" >/dev/null && break; sleep 0.1; done
-echo "registry at http://$REGISTRY (also serving as the docker.io mirror of this air-gapped factory)"
-run docker tag offline/busybox:static "$REGISTRY/offline/busybox:static"
-run docker push --quiet "$REGISTRY/offline/busybox:static"
+step "An offline base image and a local OCI registry"
+start_registry
+echo "registry at http://$REGISTRY, also the docker.io mirror of this air-gapped factory"
 
 step "The factory's containers.git, from examples/containers"
-cp -r "$ROOT/examples/containers" "$DEMO/containers.git"
-rm -f "$DEMO/containers.git/README.md"
-grep -rl '127.0.0.1:5000/demo/' "$DEMO/containers.git" | xargs sed -i "s#127.0.0.1:5000/demo/#$REGISTRY/$FACTORY/#g"
-git -C "$DEMO/containers.git" init -q -b main
-git -C "$DEMO/containers.git" add -A
-git -C "$DEMO/containers.git" -c user.name=demo -c user.email=demo@example.invalid commit -qm "apps: httpd, simple-app, hello-world-app"
-(cd "$DEMO/containers.git" && find . -path ./.git -prune -o -type f -print | sort)
+make_containers_git
+(cd "$CONTAINERS" && find . -path ./.git -prune -o -type f -print | sort)
 
-step "Publish: build containers, pin every image by digest, push each app as an OCI artifact"
-run "$PUBLISH" --repo "$DEMO/containers.git" --registry "$REGISTRY" --factory "$FACTORY" \
-  --tag main --hardware-id demo-x86_64 --plain-http --registry-mirror "docker.io=$REGISTRY" --out "$DEMO/target.json"
+step "One control-plane node on embedded defaults: TUF repository, device CA, SQLite journal"
+# Demo pace: waves are evaluated every second (default 5 s).
+start_node 'fleet.waves.evaluate-every = 1s'
+pbm cluster status
 
-step "The TUF target that records the app set"
-cat "$DEMO/target.json"
+step "Publish examples/containers for tag main: build, pin by digest, push each app, sign the TUF target"
+pbm apps publish --repo "$CONTAINERS" --tag main --hardware-id generic
+V1="$(latest_version)"
+pbm targets list --tag main
 
-step "COMPOSE APP VERSION (like 'fioctl targets show')"
-python3 - "$DEMO/target.json" <<'PY'
-import json, sys
-t = json.load(open(sys.argv[1]))
-print(f"{'COMPOSE APP':<18} VERSION")
-print(f"{'-'*11:<18} -------")
-for app, v in sorted(t["custom"]["docker_compose_apps"].items()):
-    print(f"{app:<18} {v['uri']}")
-PY
+step "A real device (apps in this machine's Docker engine) for tag prod, group lab"
+run "$EDGE" register --gateway "$GATEWAY" --token "$TOKEN" --hardware-id generic --name real-device --tag prod --group lab \
+  --gateway-ca "$GATEWAY_CA" --data-dir "$WORK/real-device"
+cat >>"$WORK/real-device/edge.conf" <<CONF
+fleet.edge {
+  poll-interval = 5s, poll-jitter = 1s
+  compose-command = docker-compose
+  health { confirmation-window = 5s, check-interval = 1s }
+  registry { plain-http = true, mirrors { "docker.io" = "$REGISTRY" } }
+}
+CONF
+background "$WORK/real-device.log" "$EDGE" run --data-dir "$WORK/real-device"
 
-step "Read back the pinned httpd app from the registry"
-URI="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["custom"]["docker_compose_apps"]["httpd"]["uri"])' "$DEMO/target.json")"
-DIGEST="${URI##*@}"
-run curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$REGISTRY/v2/$FACTORY/httpd/manifests/$DIGEST" -o "$DEMO/manifest.json"
-python3 -m json.tool "$DEMO/manifest.json"
-LAYER="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"])' "$DEMO/manifest.json")"
-curl -fsS "http://$REGISTRY/v2/$FACTORY/httpd/blobs/$LAYER" -o "$DEMO/httpd.tgz"
-echo "bundle $LAYER:"; tar -tzvf "$DEMO/httpd.tgz"
-echo "--- docker-compose.yml as published (pinned):"
-tar -xzOf "$DEMO/httpd.tgz" docker-compose.yml
+step "200 simulated devices for tag prod in three groups (real registration, TUF, downloads; simulated containers)"
+cat >"$WORK/simulated.conf" <<CONF
+fleet.edge {
+  poll-interval = 5s, poll-jitter = 2s
+  health { confirmation-window = 2s, check-interval = 500ms }
+  registry { plain-http = true, mirrors { "docker.io" = "$REGISTRY" } }
+}
+CONF
+for group in lab:20 field-a:90 field-b:90; do
+  name="${group%%:*}" count="${group#*:}"
+  printf '\033[1;36m$ %s\033[0m\n' "fleet-edge simulate --gateway $GATEWAY --token … --devices $count --prefix $name --group $name --tag prod --config simulated.conf"
+  background "$WORK/sim-$name.log" "$EDGE" simulate --gateway "$GATEWAY" --token "$TOKEN" --devices "$count" --prefix "$name" --group "$name" \
+    --tag prod --gateway-ca "$GATEWAY_CA" --config "$WORK/simulated.conf" --report-every 30s --data-dir "$WORK/sim-$name"
+done
+until_ok 180 "201 devices of tag prod" tag_has prod 201
+pbm devices list --group lab
 
-step "Verify every file of the bundle against its index, as a device does"
-INDEX="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["annotations"]["org.foundries.app.bundle.index.digest"])' "$DEMO/manifest.json")"
-curl -fsS "http://$REGISTRY/v2/$FACTORY/httpd/blobs/$INDEX" -o "$DEMO/index.json"
-mkdir -p "$DEMO/device/httpd" && tar -xzf "$DEMO/httpd.tgz" -C "$DEMO/device/httpd"
-python3 - "$DEMO/index.json" "$DEMO/device/httpd" <<'PY'
-import hashlib, json, os, sys
-index = json.load(open(sys.argv[1]))
-for path, digest in sorted(index.items()):
-    actual = "sha256:" + hashlib.sha256(open(os.path.join(sys.argv[2], path), "rb").read()).hexdigest()
-    print(f"{'ok ' if actual == digest else 'BAD'} {path} {digest}")
-    assert actual == digest
-PY
-echo "--- www/index.html: $(cat "$DEMO/device/httpd/www/index.html")"
+step "Wave 1: target $V1 to tag prod, a 10 % canary first"
+pbm waves init w1 "$V1" prod
+pbm waves rollout w1 --limit 10% --failure 10 --min-sample 5
+until_ok 240 "the canary to pass" stage_is w1 0 Passed
+pbm waves status w1
 
-step "Publish again with no change: same app digests (bundles are reproducible)"
-"$PUBLISH" --repo "$DEMO/containers.git" --registry "$REGISTRY" --factory "$FACTORY" --plain-http \
-  --registry-mirror "docker.io=$REGISTRY" --quiet --out "$DEMO/target2.json"
-python3 - "$DEMO/target.json" "$DEMO/target2.json" <<'PY'
-import json, sys
-a, b = (json.load(open(f))["custom"]["docker_compose_apps"] for f in sys.argv[1:3])
-for app in sorted(a):
-    print(f"{app:<18} {'same' if a[app] == b[app] else 'DIFFERENT'} {b[app]['uri'].split('@')[1]}")
-assert a == b
-PY
-step "Done. Cleaning up (registry stopped, temporary files removed)."
+step "Wave 1: then the groups, one stage each"
+pbm waves rollout w1 --group lab
+pbm waves rollout w1 --group field-a --ramp 120
+pbm waves rollout w1 --group field-b
+for stage in 1 2 3; do
+  until_ok 300 "stage $stage to pass" stage_is w1 "$stage" Passed
+  pbm waves status w1
+done
+pbm waves complete w1
+pbm waves list
+
+step "The real device runs target $V1: its httpd answers"
+until_ok 60 "httpd on 127.0.0.1:18080" curl -fs http://127.0.0.1:18080/
+run curl -fsS http://127.0.0.1:18080/
+run "$EDGE" status --data-dir "$WORK/real-device"
+
+step "Wave 2: a change whose httpd cannot start; the canary fails and the gate pauses the wave"
+cat >"$CONTAINERS/httpd/docker-compose.yml" <<YML
+version: "3"
+services:
+  web:
+    image: offline/busybox:static
+    command: ["sh", "-c", "echo missing config; exit 3"]
+    labels:
+      io.fleetorchestrator.simulate: fail   # simulated devices fail it the same way
+YML
+git -C "$CONTAINERS" -c user.name=demo -c user.email=demo@example.invalid commit -qam "httpd: needs a config it does not have"
+pbm apps publish --repo "$CONTAINERS" --tag main --hardware-id generic
+V2="$(latest_version)"
+pbm waves init w2 "$V2" prod
+pbm waves rollout w2 --limit 10% --failure 10 --min-sample 3
+until_ok 240 "the failure gate to pause wave 2" wave_is w2 Paused
+pbm waves status w2
+FAILED="$(pbm_data devices list --tag prod --status install-failed | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["device"])')"
+pbm devices updates "$FAILED"
+pbm waves cancel w2
+
+step "compose-apps on the real device (still on target $V1)"
+run curl -fsS http://127.0.0.1:18080/
+step "Done. Cleaning up: devices, node and registry stopped, containers and temporary files removed."

@@ -24,6 +24,8 @@ public static class ControlPlaneMessages
         .Add<CloseWaveView>("targets.close-wave-view")
         .Add<WaveViewChanged>("targets.wave-view-changed")
         .Add<WaveViewRefused>("targets.wave-view-refused")
+        .Add<AdvanceTagViews>("targets.advance-tag-views")
+        .Add<TagViewsAdvanced>("targets.tag-views-advanced")
         .Add<TagTargets>("targets.tag-targets")
         .Add<PruneTargets>("targets.prune-targets")
         .Add<TargetTagsChanged>("targets.target-tags-changed")

@@ -44,6 +44,8 @@ public sealed class SerializationTests : IDisposable
         yield return [new CloseWaveView("prod", "wave-1")];
         yield return [new WaveViewChanged("prod", "wave-1", "acme-42", 7)];
         yield return [new WaveViewRefused("prod", "wave-1", "no recorded target has version 42")];
+        yield return [new AdvanceTagViews("prod")];
+        yield return [new TagViewsAdvanced("prod", 7)];
         yield return [new TagTargets("42", ["beta", "qa"])];
         yield return [new PruneTargets("42", "beta")];
         yield return [new TargetTagsChanged("42", ["acme-42"], ["beta"], new Dictionary<string, int> { ["beta"] = 3, ["main"] = 7 })];

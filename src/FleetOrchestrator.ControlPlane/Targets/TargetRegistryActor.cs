@@ -59,6 +59,9 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
             () => TargetsState.EndWave(_repository!, _settings.Signers, _time, promote.Tag, promote.Wave, promote: true)));
         Command<CloseWaveView>(close => ChangeWaveView(close.Tag, close.Wave,
             () => TargetsState.EndWave(_repository!, _settings.Signers, _time, close.Tag, close.Wave, promote: false)));
+        Command<AdvanceTagViews>(advance => Change($"advancing the views of tag {advance.Tag}",
+            () => TargetsState.AdvanceViews(_repository!, _settings.Signers, _time, advance.Tag),
+            reason => new WaveViewRefused(advance.Tag, "", reason), version => new TagViewsAdvanced(advance.Tag, version)));
         Command<TagTargets>(tag => Change($"tagging version {tag.Version}", () => TargetsState.Tag(_repository!, _settings.Signers, _time, tag),
             reason => new TargetTagsRefused(tag.Version, reason), changed => changed));
         Command<PruneTargets>(prune => Change($"pruning version {prune.Version} from tag {prune.Tag}", () => TargetsState.Prune(_repository!, _settings.Signers, _time, prune),

@@ -42,6 +42,17 @@ public sealed record WaveViewChanged(string Tag, string Wave, string Target, int
 public sealed record WaveViewRefused(string Tag, string Wave, string Reason) : IFleetMessage;
 
 /// <summary>
+/// Re-signs every view of <see cref="Tag"/> at the next shared version, content unchanged. Sent after devices moved
+/// to another view: a TUF client keeps its trusted metadata while the timestamp version it is served does not
+/// rise, so a device handed a view at the version it already trusts would never read that view.
+/// Answered with <see cref="TagViewsAdvanced"/> or <see cref="WaveViewRefused"/> (no such tag).
+/// </summary>
+public sealed record AdvanceTagViews(string Tag) : IFleetMessage;
+
+/// <summary>Every view of <see cref="Tag"/> is now signed at <see cref="TargetsVersion"/>.</summary>
+public sealed record TagViewsAdvanced(string Tag, int TargetsVersion) : IFleetMessage;
+
+/// <summary>
 /// Adds the target(s) whose <c>custom.version</c> is <see cref="Version"/> to the production view of each of
 /// <see cref="Tags"/> (fioctl <c>targets tag</c>); answered with <see cref="TargetTagsChanged"/> or <see cref="TargetTagsRefused"/>.
 /// </summary>

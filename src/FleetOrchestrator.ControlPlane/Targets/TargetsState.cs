@@ -145,6 +145,14 @@ public static class TargetsState
             events.ToDictionary(e => e.Tag, e => e.State.TargetsVersion)));
     }
 
+    /// <summary>The event of re-signing every view of <paramref name="tag"/> at the next version (see <see cref="AdvanceTagViews"/>).</summary>
+    public static (IReadOnlyList<TagSigned> Events, int TargetsVersion) AdvanceViews(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time, string tag)
+    {
+        if (!current.State.Tags.ContainsKey(tag)) throw new TargetRejectedException($"no tag {tag}");
+        var signed = Sign(Scratch(current, signers, time), tag);
+        return ([signed], signed.State.TargetsVersion);
+    }
+
     /// <summary>Every recorded target whose <c>custom.version</c> is <paramref name="version"/>, once per name (production views first).</summary>
     private static IReadOnlyList<(string Name, StoredTarget Target)> TargetsOfVersion(RepositoryState state, string version)
     {

@@ -38,6 +38,25 @@ public class WaveViewTests : RepositoryScenario
     }
 
     [Fact]
+    public void Advancing_a_tags_views_signs_every_view_again_one_version_up_with_the_same_targets()
+    {
+        Apply(r => TargetsState.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-3", "2")).Events);
+        var before = State.Tags["prod"];
+        var timestampBefore = State.Tags["prod"].Views["wave-3"].TimestampRaw;
+
+        var (events, version) = TargetsState.AdvanceViews(Repository, Test.Signers, Time, "prod");
+        State = events.Aggregate(State, TargetsState.Apply);
+
+        Assert.Equal(before.TargetsVersion + 1, version);
+        Assert.Equal(version, State.Tags["prod"].TargetsVersion);
+        Assert.Equal(before.SnapshotVersion + 1, State.Tags["prod"].SnapshotVersion);
+        Assert.NotEqual(timestampBefore, State.Tags["prod"].Views["wave-3"].TimestampRaw);
+        Assert.Equal(["acme-1"], Served("prod").Targets.Keys);
+        Assert.Equal(["acme-1", "acme-2"], Served("prod", "wave-3").Targets.Keys.Order());
+        Assert.Equal("no tag nope", Assert.Throws<TargetRejectedException>(() => TargetsState.AdvanceViews(Repository, Test.Signers, Time, "nope")).Message);
+    }
+
+    [Fact]
     public void Bad_wave_requests_are_refused_by_name()
     {
         Assert.Equal("no recorded target has version 9",

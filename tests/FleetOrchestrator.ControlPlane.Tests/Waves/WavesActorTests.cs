@@ -87,6 +87,7 @@ public sealed class WavesActorTests : IDisposable
         Assert.StartsWith("tag prod already has an open wave", (await AskAsync<WaveRefused>(waves, new InitWave("wave-2", "2", "prod"))).Reason);
         var metadata = await AskAsync<RepositoryMetadata>(registry, GetRepositoryMetadata.Instance);
         Assert.Contains(metadata.Views, v => v.Tag == "prod" && v.View == "wave-1");
+        var openedAt = metadata.Views.First(v => v.Tag == "prod").TargetsVersion;
 
         // Stage 0: the lab group, all of it; every device reports a good update -> passed.
         await AskAsync<WaveAccepted>(waves, new RolloutWave("wave-1", new StageSelection(Group: "lab"), new StageGates()));
@@ -95,6 +96,14 @@ public sealed class WavesActorTests : IDisposable
         // The released devices' twins now send them the wave's view; the others stay on production.
         foreach (var device in lab) await UntilViewAsync(twins, device, "wave-1");
         Assert.Null((await AskAsync<DeviceView>(twins, new GetDevice("field-1"))).State.View);
+        // A device that trusted production at the shared version would keep it: the tag's views are signed again
+        // above it once the moves settled, so the moved devices' TUF clients read their new view.
+        for (var deadline = DateTime.UtcNow + Wait; ; await Task.Delay(100))
+        {
+            var versions = (await AskAsync<RepositoryMetadata>(registry, GetRepositoryMetadata.Instance)).Views.Where(v => v.Tag == "prod").Select(v => v.TargetsVersion).Distinct().ToList();
+            if (versions is [var advanced] && advanced > openedAt) break;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the views of prod stayed at [{string.Join(", ", versions)}], opened at {openedAt}");
+        }
         foreach (var device in lab)
             await AskAsync<DeviceEventsRecorded>(twins, new RecordDeviceEvents(device, DeviceReports.SuccessfulUpdate("acme-2", device), DateTimeOffset.UtcNow));
         var passed = await UntilAsync(waves, "wave-1", w => w.Stages[0].Status == StageStatus.Passed);

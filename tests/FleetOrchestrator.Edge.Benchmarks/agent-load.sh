@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Scripted load run for the edge agent's figures (docs/benchmarks.md, "Edge agent"), on a local factory:
+#   1. one real agent (`fleet-edge run`, poll interval 300 s) installs examples/containers, then idles: its resident
+#      memory (VmRSS) and the CPU it uses over --idle-seconds are sampled from /proc;
+#   2. `fleet-edge simulate --devices N` registers N devices and installs the same target on each: its resident
+#      memory once every device runs it.
+# usage: tests/FleetOrchestrator.Edge.Benchmarks/agent-load.sh [--devices 10000] [--idle-seconds 120]
+# Needs `./build.sh build` and the Docker engine (`./build.sh infra up`).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$ROOT/deploy/lib/local-factory.sh"
+DEVICES=10000 IDLE_SECONDS=120
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --devices) DEVICES="$2"; shift 2 ;;
+    --idle-seconds) IDLE_SECONDS="$2"; shift 2 ;;
+    *) echo "usage: $0 [--devices N] [--idle-seconds S]" >&2; exit 2 ;;
+  esac
+done
+rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime, in clock ticks
+TICKS_PER_SECOND="$(getconf CLK_TCK)"
+
+require_tools
+start_registry
+make_containers_git
+start_node
+pbm apps publish --repo "$CONTAINERS" --tag main --hardware-id generic >/dev/null
+TARGET="$FACTORY-$(latest_version)"
+echo "published $TARGET"
+
+step "Idle agent"
+"$EDGE" register --gateway "$GATEWAY" --token "$TOKEN" --hardware-id generic --name idle-device --gateway-ca "$GATEWAY_CA" \
+  --data-dir "$WORK/idle-device" >/dev/null
+cat >>"$WORK/idle-device/edge.conf" <<CONF
+fleet.edge {
+  poll-interval = 300s, poll-jitter = 0s
+  compose-command = docker-compose
+  health { confirmation-window = 5s, check-interval = 1s }
+  registry { plain-http = true, mirrors { "docker.io" = "$REGISTRY" } }
+}
+CONF
+background "$WORK/idle-device.log" "$EDGE" run --data-dir "$WORK/idle-device"
+AGENT=${PIDS[-1]}
+installed() { "$EDGE" status --json --data-dir "$WORK/idle-device" | python3 -c 'import json,sys; s=json.load(sys.stdin); sys.exit(0 if s["target"]==sys.argv[1] and s["pendingEvents"]==0 else 1)' "$TARGET"; }
+until_ok 180 "the agent to install $TARGET" installed
+sleep 10 # the cycle's last reports and app states
+start_ticks="$(cpu_ticks "$AGENT")" peak=0
+for _ in $(seq 1 $((IDLE_SECONDS / 5))); do
+  sleep 5
+  rss="$(rss_mb "$AGENT")"
+  peak="$(python3 -c "print(max($peak, $rss))")"
+done
+used_ms=$(( ($(cpu_ticks "$AGENT") - start_ticks) * 1000 / TICKS_PER_SECOND ))
+echo "idle agent after installing $TARGET: VmRSS $(rss_mb "$AGENT") MB (peak $peak MB over ${IDLE_SECONDS}s); CPU ${used_ms} ms in ${IDLE_SECONDS}s (clock tick $((1000 / TICKS_PER_SECOND)) ms)"
+
+step "fleet-edge simulate --devices $DEVICES"
+cat >"$WORK/simulated.conf" <<CONF
+fleet.edge {
+  poll-interval = 120s, poll-jitter = 60s
+  health { confirmation-window = 1s, check-interval = 500ms }
+  registry { plain-http = true, mirrors { "docker.io" = "$REGISTRY" } }
+}
+CONF
+started=$SECONDS
+background "$WORK/simulate.log" "$EDGE" simulate --gateway "$GATEWAY" --token "$TOKEN" --devices "$DEVICES" --gateway-ca "$GATEWAY_CA" \
+  --config "$WORK/simulated.conf" --report-every 10s --data-dir "$WORK/simulate"
+SIMULATE=${PIDS[-1]}
+all_installed() { grep -q " $DEVICES devices: $TARGET $DEVICES;" "$WORK/simulate.log"; }
+peak=0
+until all_installed; do
+  kill -0 "$SIMULATE" 2>/dev/null || { tail -20 "$WORK/simulate.log" >&2; exit 1; }
+  [ $((SECONDS - started)) -lt 3600 ] || { echo "not all installed within an hour" >&2; tail -5 "$WORK/simulate.log" >&2; exit 1; }
+  sleep 5
+  peak="$(python3 -c "print(max($peak, $(rss_mb "$SIMULATE")))")"
+done
+echo "simulate: $DEVICES devices registered and running $TARGET after $((SECONDS - started)) s; VmRSS $(rss_mb "$SIMULATE") MB (peak $peak MB)"
+grep -E "registered $DEVICES/$DEVICES|simulating" "$WORK/simulate.log" | tail -2
+sleep 30
+echo "simulate after 30 s more: VmRSS $(rss_mb "$SIMULATE") MB"
