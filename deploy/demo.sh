@@ -2,7 +2,7 @@
 # The demo behind `./build.sh demo`: one embedded control-plane node (SQLite), a registry, the Docker engine,
 # one real device and 200 simulated ones in three groups, and two staged rollouts driven with pbm.
 # Expects `./build.sh build` to have run and the Docker engine to be up. Cleans up after itself.
-# The real device's httpd app publishes 127.0.0.1:18080: do not run the demo while the edge tests run.
+# The real device's apps publish 127.0.0.1:18080 and :18081: do not run the demo while the edge tests run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/deploy/lib/local-factory.sh"
@@ -20,7 +20,9 @@ wave_is() { [ "$(wave_field "$1" -1)" = "$2" ]; }
 tag_has() { [ "$(pbm_data devices list --tag "$1" --limit 1000 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$2" ]; }
 
 require_tools
-if (echo >/dev/tcp/127.0.0.1/18080) 2>/dev/null; then echo "127.0.0.1:18080 is taken (the real device's httpd needs it)" >&2; exit 1; fi
+for port in 18080 18081; do
+  if (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "127.0.0.1:$port is taken (the real device's apps publish it)" >&2; exit 1; fi
+done
 
 step "An offline base image and a local OCI registry"
 start_registry

@@ -9,6 +9,7 @@ using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.Node.Gateway;
 using FleetOrchestrator.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FleetOrchestrator.Node.Tests;
 
@@ -55,6 +56,34 @@ public sealed class GatewayTests : IAsyncLifetime
         await _node.WaitForTargetsVersionAsync(certificate, 2);
         await updater.RefreshAsync();
         Assert.NotNull(await updater.GetTargetInfoAsync("acme-2"));
+    }
+
+    [Fact]
+    public async Task A_device_whose_wave_view_was_closed_before_it_was_moved_back_is_served_production()
+    {
+        var registry = await _node.TargetRegistryAsync();
+        await registry.Ask<TargetRecorded>(Target("acme-1", "{\"app\":{\"uri\":\"r/acme/app@sha256:01\"}}"), Wait);
+        await registry.Ask<TargetRecorded>(new RecordTarget("acme-2", Encoding.UTF8.GetBytes("{}"),
+            new JsonObject { ["version"] = "2", ["tags"] = new JsonArray("ci") }), Wait);
+        var (_, certificate) = await _node.RegisterAsync("device-w");
+        using var _ = certificate;
+        using var http = _node.Client(certificate);
+        await registry.Ask<WaveViewChanged>(new OpenWaveView("main", "w", "2"), Wait);
+        var twins = await _node.App.Services.GetRequiredService<Akka.Hosting.ActorRegistry>().GetAsync<FleetOrchestrator.ControlPlane.Devices.DeviceTwinActor>();
+        twins.Tell(new FleetOrchestrator.ControlPlane.Waves.AssignDeviceView("device-w", "main", "w"));
+        for (var attempt = 0; !(await http.GetStringAsync("repo/2.targets.json")).Contains("acme-2"); attempt++)
+        {
+            Assert.True(attempt < 100, "the device never got the wave's view");
+            await Task.Delay(100);
+        }
+
+        // The wave ends; the device's move back to production has not happened yet.
+        await registry.Ask<WaveViewChanged>(new CloseWaveView("main", "w"), Wait);
+        await _node.WaitForTargetsVersionAsync(certificate, 3);
+
+        var timestamp = await http.GetAsync("repo/timestamp.json");
+        Assert.Equal(HttpStatusCode.OK, timestamp.StatusCode);
+        Assert.DoesNotContain("acme-2", await http.GetStringAsync("repo/3.targets.json"));
     }
 
     [Fact]

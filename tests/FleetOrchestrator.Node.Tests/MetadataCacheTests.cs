@@ -36,4 +36,17 @@ public sealed class MetadataCacheTests
         Assert.NotNull(cache.File("main", "production", "2.targets.json"));
         Assert.Null(cache.File("main", "production", "1.targets.json"));
     }
+
+    [Fact]
+    public void A_view_is_known_by_tag_and_name()
+    {
+        var cache = new MetadataCache();
+        Assert.False(cache.HasView("main", "production")); // nothing loaded yet
+
+        cache.Update(Metadata(revision: 1, targetsVersion: 1));
+
+        Assert.True(cache.HasView("main", "production"));
+        Assert.False(cache.HasView("main", "wave-1"));
+        Assert.False(cache.HasView("prod", "production"));
+    }
 }

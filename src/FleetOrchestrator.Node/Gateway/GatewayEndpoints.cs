@@ -9,6 +9,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.Node.Factory;
+using FleetOrchestrator.Tuf.Repository;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FleetOrchestrator.Node.Gateway;
@@ -219,13 +220,23 @@ public static partial class GatewayEndpoints
         var rootMatch = RootFilePattern().Match(path);
         var file = rootMatch.Success
             ? int.TryParse(rootMatch.Groups[1].Value, out var version) ? cache.Root(version) : null
-            : cache.File(device.Registration.Tag, views.Of(device), path);
+            : cache.File(device.Registration.Tag, ServedView(cache, device, views), path);
         if (file is null)
             return Results.Json(new GatewayError("not-found", $"no {path} in the repository of tag {device.Registration.Tag}"), statusCode: StatusCodes.Status404NotFound);
         context.Response.Headers.ETag = file.ETag;
         context.Response.Headers.CacheControl = "no-cache";
         if (context.Request.Headers.IfNoneMatch.Contains(file.ETag)) return Results.StatusCode(StatusCodes.Status304NotModified);
         return Results.Bytes(file.Content, path.EndsWith(".json", StringComparison.Ordinal) ? "application/json" : "application/octet-stream");
+    }
+
+    /// <summary>
+    /// The device's view; production when that view is gone — a wave just ended and the device's move back is still
+    /// on its way. Production was signed above the ended view's version then, so the device's TUF client takes it.
+    /// </summary>
+    private static string ServedView(MetadataCache cache, GatewayDevice device, DeviceViews views)
+    {
+        var view = views.Of(device);
+        return cache.HasView(device.Registration.Tag, view) ? view : TufRepository.ProductionView;
     }
 
     private static Task ErrorAsync(HttpContext context, int status, string error, string message)

@@ -51,6 +51,9 @@ public sealed class MetadataCache
     public CachedFile? Root(int version) =>
         _files is { } files && version >= 1 && version <= files.Roots.Count ? files.Roots[version - 1] : null;
 
+    /// <summary>Whether <paramref name="tag"/> has a signed view named <paramref name="view"/>.</summary>
+    public bool HasView(string tag, string view) => _files?.Views.ContainsKey((tag, view)) == true;
+
     /// <summary>A file of a view by its repository path (<c>timestamp.json</c>, <c>V.snapshot.json</c>, <c>targets/&lt;sha256&gt;.name</c>...), or null.</summary>
     public CachedFile? File(string tag, string view, string path) =>
         _files?.Views.GetValueOrDefault((tag, view))?.GetValueOrDefault(path);
