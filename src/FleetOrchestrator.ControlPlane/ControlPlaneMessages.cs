@@ -1,5 +1,6 @@
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
+using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
@@ -80,6 +81,24 @@ public static class ControlPlaneMessages
         .Add<DeviceTwinSnapshot>("devices.snapshot")
         .Add<DeviceViewWasAssigned>("devices.device-view-was-assigned")
         .Add<DeviceViewChanged>("devices.device-view-changed")
+        .Add<ChangeDeviceGroup>("devices.change-device-group")
+        .Add<ConfigureDevice>("devices.configure-device")
+        .Add<DeviceConfigChanged>("devices.device-config-changed")
+        .Add<CreateGroup>("groups.create")
+        .Add<DeleteGroup>("groups.delete")
+        .Add<AddToGroup>("groups.add")
+        .Add<RemoveFromGroup>("groups.remove")
+        .Add<ConfigureGroup>("groups.configure")
+        .Add<DeviceJoinedGroup>("groups.device-joined")
+        .Add<ListGroups>("groups.list")
+        .Add<GroupAccepted>("groups.accepted")
+        .Add<GroupRefused>("groups.refused")
+        .Add<GroupMembersChanged>("groups.members-changed")
+        .Add<GroupList>("groups.group-list")
+        .Add<GroupCreated>("groups.created")
+        .Add<GroupDeleted>("groups.deleted")
+        .Add<GroupConfigured>("groups.configured")
+        .Add<DeviceGroupsSnapshot>("groups.snapshot")
         .Add<GetFleetProjectionOffset>("fleet.get-projection-offset")
         .Add<FleetProjectionOffset>("fleet.projection-offset");
 }

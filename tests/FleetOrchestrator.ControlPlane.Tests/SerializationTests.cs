@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
+using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
@@ -71,7 +72,27 @@ public sealed class SerializationTests : IDisposable
         yield return [new WaveList([waveRecord.Summary()])];
         yield return [new AssignDeviceView("d1", "prod", "wave-1")];
         yield return [new DeviceViewWasAssigned("d1", "wave-1")];
-        yield return [new DeviceViewChanged("d1", null)];
+        yield return [new DeviceViewChanged("d1", null, DeviceConfig.Of("prod", ["web"]))];
+        var prod = DeviceConfig.Of("prod", null);
+        var group = new DeviceGroup("lab", "bench devices", prod, DateTimeOffset.Parse("2026-11-28T06:00:00Z"));
+        yield return [new ChangeDeviceGroup("d1", "lab", prod, GroupChange.Add)];
+        yield return [new ConfigureDevice("d1", DeviceConfig.Of("qa", []))];
+        yield return [new DeviceConfigChanged("d1", "lab", prod, null, prod)];
+        yield return [new CreateGroup("lab", "bench devices")];
+        yield return [new DeleteGroup("lab")];
+        yield return [new AddToGroup("lab", ["d1", "d2"])];
+        yield return [new RemoveFromGroup("lab", ["d1"])];
+        yield return [new ConfigureGroup("lab", prod)];
+        yield return [new DeviceJoinedGroup("d1", "lab")];
+        yield return [ListGroups.Instance];
+        yield return [new GroupAccepted(group, "created group lab")];
+        yield return [new GroupRefused("lab", "group lab already exists")];
+        yield return [new GroupMembersChanged("lab", [new GroupMemberResult("d1", true, null), new GroupMemberResult("d2", false, "device d2 is in group field")])];
+        yield return [new GroupList([group])];
+        yield return [new GroupCreated("lab", null, group.CreatedAt)];
+        yield return [new GroupDeleted("lab", group.CreatedAt)];
+        yield return [new GroupConfigured("lab", prod, group.CreatedAt)];
+        yield return [new DeviceGroupsSnapshot([group])];
         yield return [new WaveInitialized("wave-1", "prod", "42", "acme-42", DateTimeOffset.Parse("2026-11-28T06:00:00Z"))];
         yield return [new WaveStageAdded("wave-1", selection, gates)];
         yield return [new WaveStageStarted("wave-1", 0, ["d1", "d2"], DateTimeOffset.Parse("2026-11-28T06:00:00Z"))];
@@ -92,7 +113,8 @@ public sealed class SerializationTests : IDisposable
         var twin = DeviceTwinState.Empty("device-1").Apply(new DeviceWasRegistered("device-1", registration with { Group = "lab", Apps = ["web"] }))
             .Apply(new DeviceEventsWereRecorded("device-1", events, registration.RegisteredAt.AddHours(1), DeviceStatuses.Installed, "acme-2"))
             .Apply(new DeviceAppsStatesChanged("device-1", apps, registration.RegisteredAt.AddHours(1), AppHealth.Healthy, "acme-2"))
-            .Apply(new DeviceSystemInfoChanged("device-1", Devices.DeviceReports.Info(), registration.RegisteredAt.AddHours(2)));
+            .Apply(new DeviceSystemInfoChanged("device-1", Devices.DeviceReports.Info(), registration.RegisteredAt.AddHours(2)))
+            .Apply(new DeviceConfigChanged("device-1", "lab", DeviceConfig.Of("prod", null), DeviceConfig.Of("qa", ["web"]), DeviceConfig.Of("qa", ["web"])));
         yield return [new DeviceView("device-1", twin)];
         yield return [new DeviceView("device-2", DeviceTwinState.Empty("device-2"))];
         yield return [new DeviceWasRegistered("device-1", registration)];

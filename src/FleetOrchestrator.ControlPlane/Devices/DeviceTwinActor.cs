@@ -85,9 +85,19 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
             {
                 var (assigned, refusal) = _state.Decide(command);
                 if (refusal is not null) Log.Warning("view {0} not assigned to {1}: {2}", command.View ?? "production", command.DeviceId, refusal);
-                else if (assigned is not null)
-                    PersistAndApply(assigned, () => DistributedPubSub.Get(Context.System).Mediator.Tell(
-                        new Publish(DeviceTopics.Views, new DeviceViewChanged(assigned.DeviceId, assigned.View))));
+                else if (assigned is not null) PersistAndApply(assigned, PublishServed);
+                break;
+            }
+            case ChangeDeviceGroup command:
+            {
+                var (changed, refusal) = _state.Decide(command);
+                ReplyAndPublish(changed, refusal, command.DeviceId);
+                break;
+            }
+            case ConfigureDevice command:
+            {
+                var (changed, refusal) = _state.Decide(command);
+                ReplyAndPublish(changed, refusal, command.DeviceId);
                 break;
             }
             case GetDevice:
@@ -118,6 +128,17 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
         else if (e is null) replyTo.Tell(answer());
         else PersistAndApply(e, () => replyTo.Tell(answer()));
     }
+
+    private void ReplyAndPublish(DeviceConfigChanged? changed, string? refusal, string deviceId) =>
+        Reply(changed, refusal, deviceId, () =>
+        {
+            if (changed is not null) PublishServed();
+            return new DeviceReportRecorded(deviceId, changed is not null);
+        });
+
+    /// <summary>Tells every gateway what to serve the device now (view, tag, apps): they cache it and never ask again.</summary>
+    private void PublishServed() =>
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(DeviceTopics.Views, new DeviceViewChanged(_state.DeviceId, _state.View, _state.Config()!)));
 
     private void PersistAndApply(IDeviceTwinEvent e, Action done) =>
         Persist(e, persisted =>

@@ -56,6 +56,9 @@ public static class AppHealth
 /// <param name="Installs">The most recent update attempts, oldest first, at most <see cref="MaxInstallHistory"/> (the journal keeps all).</param>
 /// <param name="LastSeen">Latest contact; in memory between persisted events.</param>
 /// <param name="SeenPersistedAt">Latest contact that was persisted (by any event).</param>
+/// <param name="Group">The device's group: the registration's until an operator moves it.</param>
+/// <param name="GroupConfig">Its group's config as the groups singleton last told it (null: the group has none).</param>
+/// <param name="OwnConfig">Set for this device by an operator; wins over the group's.</param>
 public sealed record DeviceTwinState(
     string DeviceId,
     DeviceRegistration? Registration,
@@ -65,7 +68,10 @@ public sealed record DeviceTwinState(
     SystemInfoReport? SystemInfo,
     DateTimeOffset? LastSeen,
     DateTimeOffset? SeenPersistedAt,
-    string? View = null)
+    string? View = null,
+    string? Group = null,
+    DeviceConfig? GroupConfig = null,
+    DeviceConfig? OwnConfig = null)
 {
     public const int MaxInstallHistory = 20;
 
@@ -82,6 +88,12 @@ public sealed record DeviceTwinState(
 
     /// <summary>The repository view the gateway serves this device: the wave's it was handed, else the production view of its tag.</summary>
     public string? ServedView() => Registration is null ? null : View ?? TufRepository.ProductionView;
+
+    /// <summary>What the device follows: its own config, else its group's, else what it registered with (null before registration).</summary>
+    public DeviceConfig? Config() => Registration is null ? null : Effective(GroupConfig, OwnConfig);
+
+    private DeviceConfig Effective(DeviceConfig? groupConfig, DeviceConfig? ownConfig) =>
+        ownConfig ?? groupConfig ?? new DeviceConfig(Registration!.Tag, Registration.Apps);
 
     public string Status()
     {
@@ -142,9 +154,43 @@ public sealed record DeviceTwinState(
     public (DeviceViewWasAssigned? Event, string? Refusal) Decide(Waves.AssignDeviceView command)
     {
         if (ReportRefusal(command.DeviceId) is { } refusal) return (null, refusal);
-        if (Registration!.Tag != command.Tag) return (null, $"device \"{DeviceId}\" has tag {Registration.Tag}, not {command.Tag}");
+        if (Config()!.Tag != command.Tag) return (null, $"device \"{DeviceId}\" has tag {Config()!.Tag}, not {command.Tag}");
         return View == command.View ? (null, null) : (new DeviceViewWasAssigned(DeviceId, command.View), null);
     }
+
+    /// <summary>The device joining or leaving a group, or taking its group's new config; none when nothing changes.</summary>
+    public (DeviceConfigChanged? Event, string? Refusal) Decide(ChangeDeviceGroup command)
+    {
+        if ((ReportRefusal(command.DeviceId) ?? command.GroupConfig?.Problem) is { } refusal) return (null, refusal);
+        if (MembershipRefusal(DeviceId, Group, command.Change, command.Group) is { } problem) return (null, problem);
+        return command.Change switch
+        {
+            GroupChange.Add => (Changed(command.Group, command.GroupConfig, OwnConfig), null),
+            GroupChange.Remove => (Changed(null, null, OwnConfig), null),
+            // It left the group since the singleton listed it: the config is not its any more.
+            _ when Group != command.Group => (null, null),
+            _ => (Changed(Group, command.GroupConfig, OwnConfig), null),
+        };
+    }
+
+    /// <summary>Why a device in <paramref name="current"/> cannot make the change (a device belongs to one group at most); null when it can.</summary>
+    public static string? MembershipRefusal(string deviceId, string? current, GroupChange change, string group) => change switch
+    {
+        GroupChange.Add when current is { } other && other != group => $"device {deviceId} is in group {other}; a device belongs to one group: remove it from {other} first",
+        GroupChange.Remove when current != group => $"device {deviceId} is not in group {group} ({(current is null ? "it has no group" : $"its group is {current}")})",
+        _ => null,
+    };
+
+    /// <summary>The device's own config set (or dropped with null); none when nothing changes.</summary>
+    public (DeviceConfigChanged? Event, string? Refusal) Decide(ConfigureDevice command)
+    {
+        if ((ReportRefusal(command.DeviceId) ?? command.Config?.Problem) is { } refusal) return (null, refusal);
+        return (Changed(Group, GroupConfig, command.Config), null);
+    }
+
+    private DeviceConfigChanged? Changed(string? group, DeviceConfig? groupConfig, DeviceConfig? ownConfig) =>
+        group == Group && Equals(groupConfig, GroupConfig) && Equals(ownConfig, OwnConfig) ? null
+        : new DeviceConfigChanged(DeviceId, group, groupConfig, ownConfig, Effective(groupConfig, ownConfig));
 
     /// <summary>
     /// A check-in: last seen moves forward in memory (reports can arrive out of order), and is persisted only
@@ -164,12 +210,18 @@ public sealed record DeviceTwinState(
     {
         var state = e switch
         {
-            DeviceWasRegistered registered => this with { Registration = registered.Registration },
+            DeviceWasRegistered registered => this with { Registration = registered.Registration, Group = registered.Registration.Group },
             DeviceEventsWereRecorded recorded => Fold(recorded.Events),
             DeviceAppsStatesChanged apps => this with { Apps = apps.Report, CurrentTarget = apps.CurrentTarget },
             DeviceSystemInfoChanged info => this with { SystemInfo = info.Info },
             DeviceWasSeen => this,
             DeviceViewWasAssigned assigned => this with { View = assigned.View },
+            // A wave's view belongs to one tag: a new tag starts from its production view.
+            DeviceConfigChanged changed => this with
+            {
+                Group = changed.Group, GroupConfig = changed.GroupConfig, OwnConfig = changed.OwnConfig,
+                View = changed.Config.Tag == Config()!.Tag ? View : null,
+            },
             _ => throw new ArgumentException($"a device twin has no use for {e.GetType().Name}", nameof(e)),
         };
         return state with

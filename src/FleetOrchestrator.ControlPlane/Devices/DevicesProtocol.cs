@@ -30,11 +30,24 @@ public sealed record RecordAppsStates(string DeviceId, AppsStatesReport Report, 
 /// <summary>The device's system facts; persisted only when they differ from the last ones.</summary>
 public sealed record RecordSystemInfo(string DeviceId, SystemInfoReport Info, DateTimeOffset ReceivedAt) : IWithDeviceId, IFleetMessage;
 
-/// <summary>Answer to <see cref="RecordAppsStates"/> and <see cref="RecordSystemInfo"/>; <see cref="Changed"/> = something was persisted.</summary>
+/// <summary>Answer to <see cref="RecordAppsStates"/>, <see cref="RecordSystemInfo"/>, <see cref="ChangeDeviceGroup"/> and <see cref="ConfigureDevice"/>; <see cref="Changed"/> = something was persisted.</summary>
 public sealed record DeviceReportRecorded(string DeviceId, bool Changed) : IWithDeviceId, IFleetMessage;
 
-/// <summary>A report for a device that is not registered; nothing was stored.</summary>
+/// <summary>A report or change refused (the device is not registered, or the change does not apply); nothing was stored.</summary>
 public sealed record DeviceReportRefused(string DeviceId, string Reason) : IWithDeviceId, IFleetMessage;
+
+/// <summary>What <see cref="ChangeDeviceGroup"/> does: join the group, leave it, or take its new config (only if still in it).</summary>
+public enum GroupChange { Add, Remove, Configure }
+
+/// <summary>
+/// From the device groups singleton: the device joins <see cref="Group"/> (refused while it is in another), leaves it
+/// (refused unless it is in it), or takes the group's new config. <see cref="GroupConfig"/> is the group's config (null: none).
+/// Answered with <see cref="DeviceReportRecorded"/> or <see cref="DeviceReportRefused"/>.
+/// </summary>
+public sealed record ChangeDeviceGroup(string DeviceId, string Group, DeviceConfig? GroupConfig, GroupChange Change) : IWithDeviceId, IFleetMessage;
+
+/// <summary>An operator sets the device's own config (over its group's); null drops it. Answered like <see cref="ChangeDeviceGroup"/>.</summary>
+public sealed record ConfigureDevice(string DeviceId, DeviceConfig? Config) : IWithDeviceId, IFleetMessage;
 
 public sealed record GetDevice(string DeviceId) : IWithDeviceId, IFleetMessage;
 
@@ -75,8 +88,21 @@ public sealed record DeviceViewWasAssigned(string DeviceId, string? View) : IDev
     public DateTimeOffset At => DateTimeOffset.MinValue;
 }
 
-/// <summary>Published on <see cref="DeviceTopics.Views"/> when a device's view changed, so gateways drop what they cached about it.</summary>
-public sealed record DeviceViewChanged(string DeviceId, string? View) : IWithDeviceId, IFleetMessage;
+/// <summary>
+/// The device's group or config changed (an operator's <c>groups add|remove|config</c> or <c>devices config</c>), with
+/// the config that results (<see cref="Config"/>: own, else group's, else registered) for the fleet table. A tag change
+/// gives the device the production view of its new tag. Not a contact with the device (see <see cref="DeviceViewWasAssigned"/>).
+/// </summary>
+public sealed record DeviceConfigChanged(string DeviceId, string? Group, DeviceConfig? GroupConfig, DeviceConfig? OwnConfig, DeviceConfig Config) : IDeviceTwinEvent
+{
+    public DateTimeOffset At => DateTimeOffset.MinValue;
+}
+
+/// <summary>
+/// Published on <see cref="DeviceTopics.Views"/> when what the gateway serves a device changed — its view (waves) or
+/// its config (tag and apps) — so gateways serve the new one without asking the twin.
+/// </summary>
+public sealed record DeviceViewChanged(string DeviceId, string? View, DeviceConfig Config) : IWithDeviceId, IFleetMessage;
 
 public static class DeviceTopics
 {

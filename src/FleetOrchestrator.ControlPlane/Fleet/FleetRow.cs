@@ -32,6 +32,7 @@ public sealed record FleetRow(
         {
             DeviceEventsWereRecorded recorded => row with { Status = recorded.Status, CurrentTarget = recorded.CurrentTarget, LastSeen = seen },
             DeviceAppsStatesChanged apps => row with { AppHealth = apps.AppHealth, CurrentTarget = apps.CurrentTarget, LastSeen = seen },
+            DeviceConfigChanged changed => row with { Tag = changed.Config.Tag, Group = changed.Group, LastSeen = seen },
             _ => row with { LastSeen = seen },
         };
     }

@@ -4,6 +4,7 @@ using Akka.Hosting;
 using Akka.Remote.Hosting;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
+using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
@@ -29,7 +30,8 @@ public sealed record ControlPlaneSettings(
     string? Hocon = null,
     FleetProjectionSettings? FleetProjection = null,
     string? PublicHostname = null,
-    WavesSettings? Waves = null)
+    WavesSettings? Waves = null,
+    DeviceGroupsSettings? Groups = null)
 {
     public const string SystemName = "fleet";
     public static IReadOnlyList<string> AllRoles { get; } = [TargetsHosting.Role, PublishingHosting.Role, DevicesHosting.Role, "gateway"];
@@ -64,8 +66,9 @@ public static class ControlPlaneHosting
         {
             builder.WithDeviceTwins(settings.DeviceTwins);
             builder.WithFleetProjection(new FleetTable(settings.Persistence), settings.FleetProjection ?? new FleetProjectionSettings());
+            builder.WithDeviceGroups(new FleetTable(settings.Persistence), settings.Groups ?? new DeviceGroupsSettings());
         }
-        else builder.WithDeviceTwinsProxy(settings.DeviceTwins.Shards).WithFleetProjectionProxy();
+        else builder.WithDeviceTwinsProxy(settings.DeviceTwins.Shards).WithFleetProjectionProxy().WithDeviceGroupsProxy();
         // After the registry and the twins: the waves singleton resolves both when it starts.
         if (settings.Roles.Contains(TargetsHosting.Role)) builder.WithWaves(new FleetTable(settings.Persistence), settings.Waves ?? new WavesSettings());
         else builder.WithWavesProxy();

@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.ControlPlane.Groups;
+using FleetOrchestrator.Protocol.DeviceApi;
+
+namespace FleetOrchestrator.ControlPlane.Tests.Groups;
+
+public sealed class GroupsStateTests
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 28, 6, 0, 0, TimeSpan.Zero);
+    private static readonly DeviceConfig Prod = DeviceConfig.Of("prod", ["web"]);
+
+    /// <summary>Groups "lab" (configured) and "field" (not).</summary>
+    private static ImmutableDictionary<string, DeviceGroup> Groups() =>
+        new IGroupEvent[] { new GroupCreated("lab", "bench devices", At), new GroupCreated("field", null, At), new GroupConfigured("lab", Prod, At) }
+            .Aggregate(GroupsState.Empty, GroupsState.Apply);
+
+    public static TheoryData<string, string?> Checks() => new()
+    {
+        // command, expected refusal (null: accepted)
+        { "create new", null },
+        { "create lab", "group lab already exists" },
+        { "create ../x", "invalid group name \"../x\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit" },
+        { "create long-description", "the description has 257 characters, over the limit of 256" },
+        { "delete field", null },
+        { "delete lab (2 devices)", "group lab has 2 devices; remove them first (pbm groups remove lab --device <device>)" },
+        { "delete lab (1 device)", "group lab has 1 device; remove them first (pbm groups remove lab --device <device>)" },
+        { "delete nothing", "no group nothing (pbm groups create nothing)" },
+        { "add lab d1 d2", null },
+        { "add nothing d1", "no group nothing (pbm groups create nothing)" },
+        { "add lab (none)", "name at least one device (--device)" },
+        { "add lab D1", "invalid device name \"D1\": device names are 1-63 of a-z 0-9 - starting with a letter or digit" },
+        { "add lab d1 d1", "device d1 is named twice" },
+        { "add lab 1001 devices", "1001 devices named, over the limit of 1000 per call" },
+        { "remove lab d1", null },
+        { "remove registered-only d1", null },
+        { "remove bad/name d1", "invalid group name \"bad/name\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit" },
+        { "config field prod web", null },
+        { "config nothing prod web", "no group nothing (pbm groups create nothing)" },
+        { "config field bad:tag web", "invalid tag \"bad:tag\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit" },
+        { "config field prod Web", "invalid app name \"Web\" in the app selection" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Checks))]
+    public void Commands_are_checked_and_a_refusal_leaves_the_groups_as_they_were(string command, string? refusal)
+    {
+        var groups = Groups();
+        var words = command.Split(' ');
+        var devices = words.Skip(2).Where(w => !w.StartsWith('(')).ToList();
+        string? problem = words[0] switch
+        {
+            "create" => GroupsState.CheckCreate(groups, new CreateGroup(words[1], command.Contains("long-description") ? new string('x', 257) : "a group")),
+            "delete" => GroupsState.CheckDelete(groups, new DeleteGroup(words[1]), command.Contains("(2 devices)") ? 2 : command.Contains("(1 device)") ? 1 : 0),
+            "add" when command.EndsWith("1001 devices") => GroupsState.CheckAdd(groups, new AddToGroup(words[1], Enumerable.Range(0, 1001).Select(i => $"d{i}").ToList())),
+            "add" => GroupsState.CheckAdd(groups, new AddToGroup(words[1], devices)),
+            "remove" => GroupsState.CheckRemove(new RemoveFromGroup(words[1], devices)),
+            _ => GroupsState.CheckConfigure(groups, new ConfigureGroup(words[1], new DeviceConfig(words[2], [words[3]]))),
+        };
+        Assert.Equal(refusal, problem);
+        Assert.Equal(Groups(), groups); // checks never change anything
+    }
+
+    [Fact]
+    public void Events_create_configure_and_delete_groups()
+    {
+        var groups = Groups();
+        Assert.Equal(new DeviceGroup("lab", "bench devices", Prod, At), groups["lab"]);
+        Assert.Null(groups["field"].Config);
+
+        groups = GroupsState.Apply(groups, new GroupConfigured("lab", DeviceConfig.Of("qa", null), At));
+        Assert.Equal(new DeviceConfig("qa", null), groups["lab"].Config);
+        groups = GroupsState.Apply(groups, new GroupDeleted("field", At));
+        Assert.Equal(["lab"], groups.Keys);
+        // A deleted name can be created again.
+        Assert.Null(GroupsState.CheckCreate(groups, new CreateGroup("field", null)));
+    }
+
+    [Fact]
+    public void Config_selections_compare_as_sets_of_names()
+    {
+        Assert.Equal(DeviceConfig.Of("prod", ["web", "api", "web"]), DeviceConfig.Of("prod", ["api", "web"]));
+        Assert.NotEqual(DeviceConfig.Of("prod", []), DeviceConfig.Of("prod", null));
+        Assert.Equal("tag prod, apps none", DeviceConfig.Of("prod", []).ToString());
+        Assert.Equal("all", DeviceConfig.Of("prod", null).AppsText);
+        Assert.Equal("the app selection lists 65 apps, over the limit of 64", new DeviceConfig("prod", Enumerable.Range(0, 65).Select(i => $"a{i}").ToList()).Problem);
+    }
+
+    [Fact]
+    public void A_device_belongs_to_one_group_at_most()
+    {
+        Assert.Equal("device d1 is in group lab; a device belongs to one group: remove it from lab first",
+            DeviceTwinState.MembershipRefusal("d1", "lab", GroupChange.Add, "field"));
+        Assert.Null(DeviceTwinState.MembershipRefusal("d1", "lab", GroupChange.Add, "lab"));
+        Assert.Null(DeviceTwinState.MembershipRefusal("d1", null, GroupChange.Add, "lab"));
+        Assert.Equal("device d1 is not in group lab (it has no group)", DeviceTwinState.MembershipRefusal("d1", null, GroupChange.Remove, "lab"));
+        Assert.Equal("device d1 is not in group lab (its group is field)", DeviceTwinState.MembershipRefusal("d1", "field", GroupChange.Remove, "lab"));
+        Assert.Null(DeviceTwinState.MembershipRefusal("d1", "lab", GroupChange.Remove, "lab"));
+    }
+}
