@@ -5,6 +5,7 @@ using FleetOrchestrator.CommandHost.Palettes;
 using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
+using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
 
@@ -33,9 +34,10 @@ public sealed class CommandHostActor : ReceiveActor
             [PaletteCatalog.Apps.Name] = Context.ActorOf(Props.Create(() => new AppsPaletteActor(registry, targets, settings.AskTimeout, settings.PublishTimeout)), PaletteCatalog.Apps.Name),
             [PaletteCatalog.Targets.Name] = Context.ActorOf(Props.Create(() => new TargetsPaletteActor(targets, settings.AskTimeout)), PaletteCatalog.Targets.Name),
             [PaletteCatalog.Devices.Name] = Context.ActorOf(Props.Create(() => new DevicesPaletteActor(fleet, twins, settings.AskTimeout, settings.OfflineAfter, time)), PaletteCatalog.Devices.Name),
+            [PaletteCatalog.Groups.Name] = Context.ActorOf(Props.Create(() => new GroupsPaletteActor(registry.Get<DeviceGroupsActor>(), fleet, settings.AskTimeout)), PaletteCatalog.Groups.Name),
             [PaletteCatalog.Waves.Name] = Context.ActorOf(Props.Create(() => new WavesPaletteActor(registry.Get<WavesActor>(), settings.AskTimeout)), PaletteCatalog.Waves.Name),
         };
-        // Listed so clients know the grammar; their backing (groups, keys) is not built yet.
+        // Listed so clients know the grammar; their backing (keys) is not built yet.
         foreach (var palette in PaletteCatalog.All.Where(p => !handlers.ContainsKey(p.Name)))
             handlers[palette.Name] = Context.ActorOf(Props.Create(() => new NotImplementedPaletteActor(palette)), palette.Name);
 

@@ -7,6 +7,7 @@ using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Waves;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.Node.Gateway;
@@ -112,7 +113,8 @@ public static class NodeHost
         var gatewayUrl = $"https://{advertised}:{options.GatewayPort}";
         // Resolved on first use: the actor system starts with the host, after this method returns.
         var deviceTwins = app.Services.GetRequiredService<IRequiredActor<DeviceTwinActor>>();
-        GatewayEndpoints.Map(app, new GatewayContext(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, cache, gatewayUrl, limits) { Views = views });
+        var deviceGroups = app.Services.GetRequiredService<IRequiredActor<DeviceGroupsActor>>();
+        GatewayEndpoints.Map(app, new GatewayContext(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, deviceGroups, cache, gatewayUrl, limits) { Views = views });
         return app;
     }
 

@@ -227,6 +227,7 @@ public sealed class CommandHostTests : IAsyncLifetime
         var unknown = await RunAsync("devices", "show", "nobody");
         var badStatus = await RunAsync("devices", "list", "--status", "sleeping");
         var config = await RunAsync("devices", "config", "dev-1", "--tag", "beta");
+        var clearWithTag = await RunAsync("devices", "config", "dev-1", "--clear", "--tag", "beta");
 
         var row = Assert.Single(installed.Rows);
         Assert.Equal(("dev-1", "main", "acme-2", "installed", "healthy"), (row["device"], row["tag"], row["target"], row["status"], row["apps"]));
@@ -243,12 +244,11 @@ public sealed class CommandHostTests : IAsyncLifetime
         Assert.Equal(["device dev-2 has not reported app states"], noApps.Lines);
         Assert.Equal((ExitCodes.Failed, ErrorCodes.NotFound, "no device \"nobody\" is registered"), (unknown.End.ExitCode, unknown.End.Error, unknown.End.Message));
         Assert.Equal((ExitCodes.Usage, "unknown status \"sleeping\"; statuses: download-failed, install-failed, installed, registered, updating"), (badStatus.End.ExitCode, badStatus.End.Message));
-        Assert.Equal((ExitCodes.NotImplemented, "devices config is not implemented yet"), (config.End.ExitCode, config.End.Message));
+        Assert.Equal((ExitCodes.Usage, "devices config needs both --tag and --apps"), (config.End.ExitCode, config.End.Message));
+        Assert.Equal((ExitCodes.Usage, "--clear drops the device's own config; it takes no --tag or --apps"), (clearWithTag.End.ExitCode, clearWithTag.End.Message));
     }
 
     [Theory]
-    [InlineData("groups", "list", new string[0])]
-    [InlineData("groups", "create", new[] { "lab" })]
     [InlineData("keys", "rotate-root", new[] { "--key", "root.pem" })]
     public async Task Palettes_without_a_backing_are_listed_and_answer_not_implemented(string palette, string command, string[] arguments)
     {
@@ -326,7 +326,7 @@ public sealed class CommandHostTests : IAsyncLifetime
         var leader = await PbmClient.ProcessAsync(endpoint, "cluster", "leader");
         var json = await PbmClient.ProcessAsync("--json", endpoint, "cluster", "show");
         var wrong = await PbmClient.ProcessAsync(endpoint, "devices", "list", "--colour", "red");
-        var groups = await PbmClient.ProcessAsync(endpoint, "groups", "list", "--json");
+        var keys = await PbmClient.ProcessAsync(endpoint, "keys", "rotate-online", "snapshot", "--json");
         var unreachable = await PbmClient.ProcessAsync("127.0.0.1:1", "cluster", "show");
         var interactive = await PbmClient.ProcessAsync(endpoint);
 
@@ -338,8 +338,8 @@ public sealed class CommandHostTests : IAsyncLifetime
         Assert.Equal(("end", 0), (lines[^1].GetProperty("type").GetString(), lines[^1].GetProperty("exitCode").GetInt32()));
         Assert.Equal(ExitCodes.Usage, wrong.ExitCode);
         Assert.StartsWith("error: unknown switch --colour; switches: --tag,", wrong.Stderr);
-        Assert.Equal(ExitCodes.NotImplemented, groups.ExitCode);
-        Assert.Equal("groups list is not implemented yet", JsonDocument.Parse(groups.Stdout.Trim()).RootElement.GetProperty("message").GetString());
+        Assert.Equal(ExitCodes.NotImplemented, keys.ExitCode);
+        Assert.Equal("keys rotate-online is not implemented yet", JsonDocument.Parse(keys.Stdout.Trim()).RootElement.GetProperty("message").GetString());
         Assert.Equal(ExitCodes.Unavailable, unreachable.ExitCode);
         Assert.StartsWith("error: cannot reach the command host at 127.0.0.1:1:", unreachable.Stderr);
         // Interactive with stdin closed: the greeting, one prompt, then the end of input ends the session.

@@ -111,13 +111,13 @@ public sealed class RunningNode : IAsyncDisposable
         return new HttpClient(handler) { BaseAddress = GatewayUrl, Timeout = TimeSpan.FromSeconds(20) };
     }
 
-    /// <summary>Registers a device of <paramref name="tag"/> with a fresh P-256 key; returns the answer and the certificate with its key.</summary>
-    public async Task<(RegistrationResponse Response, X509Certificate2 Certificate)> RegisterAsync(string name, string? token = null, string tag = "main")
+    /// <summary>Registers a device of <paramref name="tag"/> (and <paramref name="group"/>) with a fresh P-256 key; returns the answer and the certificate with its key.</summary>
+    public async Task<(RegistrationResponse Response, X509Certificate2 Certificate)> RegisterAsync(string name, string? token = null, string tag = "main", string? group = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var csr = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
         using var client = Client();
-        var answer = await client.PostAsJsonAsync("devices", new RegistrationRequest(token ?? Token, name, csr, "generic", tag));
+        var answer = await client.PostAsJsonAsync("devices", new RegistrationRequest(token ?? Token, name, csr, "generic", tag, group));
         Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
         var response = (await answer.Content.ReadFromJsonAsync<RegistrationResponse>())!;
         using var issued = X509Certificate2.CreateFromPem(response.Certificate);

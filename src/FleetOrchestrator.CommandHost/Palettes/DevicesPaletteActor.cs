@@ -3,6 +3,7 @@ using Akka.Actor;
 using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
+using FleetOrchestrator.Protocol.DeviceApi;
 
 namespace FleetOrchestrator.CommandHost.Palettes;
 
@@ -37,9 +38,11 @@ public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeS
                 {
                     var state = await TwinAsync(invocation.Argument("device")!);
                     var r = state.Registration!;
+                    var config = state.Config()!;
                     output.Value(new
                     {
-                        state.DeviceId, r.HardwareId, r.Tag, r.Group, r.Apps, r.RegisteredAt, r.CertificateSha256,
+                        state.DeviceId, r.HardwareId, config.Tag, state.Group, config.Apps, state.OwnConfig, state.GroupConfig,
+                        Registered = new { r.Tag, r.Group, r.Apps }, r.RegisteredAt, r.CertificateSha256,
                         state.CurrentTarget, Status = state.Status(), AppHealth = state.AppHealthNow(), state.LastSeen, state.SystemInfo,
                         LastUpdate = state.Installs.Count == 0 ? null : state.Installs[^1].CorrelationId,
                     });
@@ -76,6 +79,27 @@ public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeS
                     output.Line($"target {apps.TargetName ?? "(none)"}, reported {Time(apps.DeviceTime)} (device time)");
                     output.Table(["app", "state", "uri", "services"], apps.Apps.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => (IReadOnlyList<string?>)
                         [a.Key, a.Value.State, a.Value.Uri, string.Join(", ", a.Value.Services.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}: {s.Value}"))]));
+                });
+                return;
+            case "config":
+                var device = invocation.Argument("device")!;
+                DeviceConfig? config = null;
+                if (!invocation.Flag("clear")) config = DeviceConfigSwitches.Parse(invocation);
+                else if (invocation.String("tag") is not null || invocation.String("apps") is not null)
+                    throw new CommandFailedException(ErrorCodes.Usage, "--clear drops the device's own config; it takes no --tag or --apps", ExitCodes.Usage);
+                Run(output, async () =>
+                {
+                    CheckName(device);
+                    switch (await twins.Ask<object>(new ConfigureDevice(device, config), askTimeout))
+                    {
+                        case DeviceReportRefused refused:
+                            throw new CommandFailedException(refused.Reason.EndsWith("is not registered", StringComparison.Ordinal) ? ErrorCodes.NotFound : ErrorCodes.Failed, refused.Reason);
+                        case DeviceReportRecorded recorded:
+                            var state = await TwinAsync(device);
+                            var source = state.OwnConfig is not null ? "its own config" : state.GroupConfig is not null ? $"the config of group {state.Group}" : "its registration";
+                            output.Line($"device {device} follows {state.Config()} ({source}){(recorded.Changed ? "" : "; nothing changed")}");
+                            break;
+                    }
                 });
                 return;
             default:
@@ -117,10 +141,16 @@ public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeS
     private static IReadOnlyList<string?> Row(FleetRow r) =>
         [r.DeviceId, r.HardwareId, r.Tag, r.Group, r.CurrentTarget, r.Status, r.AppHealth, Time(r.LastSeen)];
 
+    /// <summary>A name no device can have (the gateway's registration rule) is refused without asking (and so starting) a twin.</summary>
+    private static void CheckName(string device)
+    {
+        if (!DeviceNames.Pattern().IsMatch(device))
+            throw new CommandFailedException(ErrorCodes.NotFound, $"no device \"{(device.Length > 63 ? device[..63] + "..." : device)}\" is registered (names are 1-63 of a-z 0-9 -)");
+    }
+
     private async Task<DeviceTwinState> TwinAsync(string device)
     {
-        // Device names are at most 63 characters (the gateway's registration rule): longer is no device, and asks no twin.
-        if (device.Length > 63) throw new CommandFailedException(ErrorCodes.NotFound, $"no device \"{device[..63]}...\" is registered (names are at most 63 characters)");
+        CheckName(device);
         var view = await twins.Ask<DeviceView>(new GetDevice(device), askTimeout);
         if (view.State.Registration is null) throw new CommandFailedException(ErrorCodes.NotFound, $"no device \"{device}\" is registered");
         return view.State;

@@ -66,6 +66,8 @@ public static class PaletteCatalog
         Command("prune", "removes targets from a tag", Operator, [Arg("version", "target version")], [Switch("tag", "tag to remove it from", required: true)]),
     ]);
 
+    private const string AppsHelp = "apps of the target to run: all, none, or a comma-separated list";
+
     public static PaletteDefinition Devices { get; } = new("devices", "devices: the fleet table and each device's twin",
     [
         Command("list", "devices in id order, from the fleet table", Viewer, switches:
@@ -82,19 +84,19 @@ public static class PaletteCatalog
         Command("updates", "a device's update attempts, or the events of one attempt", Viewer,
             [Arg("device", "device name"), Arg("correlation", "correlation id of one attempt", required: false)]),
         Command("apps-states", "the app states a device last reported", Viewer, [Arg("device", "device name")]),
-        Command("config", "sets a device's tag and app selection", Operator, [Arg("device", "device name")],
-            [Switch("tag", "tag to follow"), Switch("apps", "comma-separated app list (empty = none)")]),
+        Command("config", "sets a device's own tag and app selection (over its group's)", Operator, [Arg("device", "device name")],
+            [Switch("tag", "tag to follow"), Switch("apps", AppsHelp), Switch("clear", "drop the device's own config: follow its group's again", SwitchType.Flag)]),
     ]);
 
     public static PaletteDefinition Groups { get; } = new("groups", "device groups",
     [
-        Command("create", "creates a group", Operator, [Arg("group", "group name")]),
+        Command("create", "creates a group", Operator, [Arg("group", "group name")], [Switch("description", "what the group is for")]),
         Command("list", "groups with their device counts", Viewer),
         Command("delete", "deletes an empty group", Operator, [Arg("group", "group name")]),
         Command("add", "adds devices to a group", Operator, [Arg("group", "group name")], [Switch("device", "device name", required: true, repeatable: true)]),
         Command("remove", "removes devices from a group", Operator, [Arg("group", "group name")], [Switch("device", "device name", required: true, repeatable: true)]),
-        Command("config", "sets a group's tag and app selection", Operator, [Arg("group", "group name")],
-            [Switch("tag", "tag to follow"), Switch("apps", "comma-separated app list (empty = none)")]),
+        Command("config", "sets the tag and app selection of a group's devices", Operator, [Arg("group", "group name")],
+            [Switch("tag", "tag to follow", required: true), Switch("apps", AppsHelp, required: true)]),
     ]);
 
     public static PaletteDefinition Waves { get; } = new("waves", "staged rollouts of a target to a tag",

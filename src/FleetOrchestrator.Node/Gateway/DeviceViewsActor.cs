@@ -2,19 +2,24 @@ using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.Tuf.Repository;
 
 namespace FleetOrchestrator.Node.Gateway;
 
-/// <summary>The view of each device whose view changed while the gateway runs (a wave took it in or gave it back).</summary>
+/// <summary>
+/// What to serve each device whose view (a wave took it in or gave it back) or config (an operator changed its group,
+/// tag or apps) changed while the gateway runs.
+/// </summary>
 public sealed class DeviceViews
 {
-    private readonly ConcurrentDictionary<string, string> _changed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DeviceViewChanged> _changed = new(StringComparer.Ordinal);
 
-    /// <summary>The view to serve: the latest change heard of, else what the twin said when the device was first seen.</summary>
-    public string Of(GatewayDevice device) => _changed.TryGetValue(device.Name, out var view) ? view : device.View;
+    /// <summary>The view and config to serve: the latest change heard of, else what the twin said when the device was first seen.</summary>
+    public (string View, DeviceConfig Config) Of(GatewayDevice device) =>
+        _changed.TryGetValue(device.Name, out var change) ? (change.View ?? TufRepository.ProductionView, change.Config) : (device.View, device.Config);
 
-    public void Changed(DeviceViewChanged change) => _changed[change.DeviceId] = change.View ?? TufRepository.ProductionView;
+    public void Changed(DeviceViewChanged change) => _changed[change.DeviceId] = change;
 }
 
 /// <summary>Keeps <see cref="DeviceViews"/> current from the twins' <see cref="DeviceTopics.Views"/> topic.</summary>

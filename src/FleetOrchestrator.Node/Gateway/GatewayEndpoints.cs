@@ -8,7 +8,9 @@ using System.Runtime.CompilerServices;
 using Akka.Actor;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.Node.Factory;
+using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.Tuf.Repository;
 using Microsoft.AspNetCore.Mvc;
 
@@ -23,16 +25,20 @@ public sealed record RegistrationResponse(string Name, string Certificate, strin
 /// <summary>Every gateway error, as JSON.</summary>
 public sealed record GatewayError(string Error, string Message);
 
-/// <summary>A registered device as the gateway knows it: its registration and the repository view it is served.</summary>
-public sealed record GatewayDevice(string Name, DeviceRegistration Registration, string View);
+/// <summary>A registered device as the gateway knows it: its registration, the repository view and the config (tag, apps) it is served.</summary>
+public sealed record GatewayDevice(string Name, DeviceRegistration Registration, string View, DeviceConfig Config);
 
-/// <summary>What the gateway needs: the CA, the registration token, the device twins (through sharding), the metadata cache, its public URL and its limits.</summary>
-public sealed record GatewayContext(DeviceCa Ca, string RegistrationToken, byte[] TrustedRoot, IRequiredActor<DeviceTwinActor> DeviceTwins, MetadataCache Cache, string GatewayUrl, GatewayLimits Limits)
+/// <summary>
+/// What the gateway needs: the CA, the registration token, the device twins (through sharding), the device groups
+/// singleton (told of registrations into a group), the metadata cache, its public URL and its limits.
+/// </summary>
+public sealed record GatewayContext(DeviceCa Ca, string RegistrationToken, byte[] TrustedRoot, IRequiredActor<DeviceTwinActor> DeviceTwins,
+    IRequiredActor<DeviceGroupsActor> DeviceGroups, MetadataCache Cache, string GatewayUrl, GatewayLimits Limits)
 {
-    /// <summary>Devices already fetched from twins; registrations never change, and views changed since are in <see cref="Views"/>.</summary>
+    /// <summary>Devices already fetched from twins; registrations never change, and views and configs changed since are in <see cref="Views"/>.</summary>
     public ConcurrentDictionary<string, GatewayDevice> Devices { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Views handed to devices after they were fetched (waves), fed by <see cref="DeviceViewsActor"/>.</summary>
+    /// <summary>Views (waves) and configs (operators) changed after devices were fetched, fed by <see cref="DeviceViewsActor"/>.</summary>
     public DeviceViews Views { get; init; } = new();
 
     /// <summary>
@@ -95,6 +101,7 @@ public static partial class GatewayEndpoints
 
         app.MapPost("/devices", (HttpContext context) => RegisterAsync(context, gateway)).WithMetadata(new RequestSizeLimitAttribute(MaxRequestBytes));
         app.MapGet("/repo/{**path}", (HttpContext context, string path) => ServeRepository(context, gateway.Cache, Device(context), gateway.Views, path));
+        app.MapGet("/config", (HttpContext context) => ServeConfig(context, gateway.Views.Of(Device(context)).Config));
         MapReports(app, gateway);
     }
 
@@ -130,7 +137,7 @@ public static partial class GatewayEndpoints
             return null;
         }
         var name = certificate.SubjectName.GetCommonName() ?? "";
-        var device = DeviceNamePattern().IsMatch(name) ? await DeviceOfAsync(gateway, name) : null;
+        var device = DeviceNames.Pattern().IsMatch(name) ? await DeviceOfAsync(gateway, name) : null;
         if (device is null || device.Registration.CertificateSha256 != Fingerprint(certificate))
         {
             await ErrorAsync(context, StatusCodes.Status403Forbidden, "device-unknown", $"no registered device \"{name}\" holds this certificate");
@@ -146,7 +153,7 @@ public static partial class GatewayEndpoints
         var twins = await gateway.DeviceTwins.GetAsync();
         var state = (await twins.Ask<DeviceView>(new GetDevice(name), TwinTimeout)).State;
         if (state is not { Registration: { } registration } || state.ServedView() is not { } view) return null;
-        return gateway.Devices[name] = new GatewayDevice(name, registration, view);
+        return gateway.Devices[name] = new GatewayDevice(name, registration, view, state.Config()!);
     }
 
     private static async Task RegisterAsync(HttpContext context, GatewayContext gateway)
@@ -168,13 +175,10 @@ public static partial class GatewayEndpoints
         }
         var tag = request.Tag ?? "main";
         var hardwareId = request.HardwareId ?? "generic";
-        var invalid = request.Name is not { } name || !DeviceNamePattern().IsMatch(name) ? $"invalid device name \"{request.Name}\": use 1-63 of a-z 0-9 - starting with a letter or digit"
-            : !TagPattern().IsMatch(tag) ? $"invalid tag \"{tag}\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
-            : !TagPattern().IsMatch(hardwareId) ? $"invalid hardware id \"{hardwareId}\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
-            : request.Group is { } group && !TagPattern().IsMatch(group) ? $"invalid group \"{group}\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
-            : request.Apps is { Count: > DeviceReportValidator.MaxApps } ? $"the app selection lists {request.Apps.Count} apps, over the limit of {DeviceReportValidator.MaxApps}"
-            : request.Apps?.FirstOrDefault(a => a is null || !AppNamePattern().IsMatch(a)) is { } app ? $"invalid app name \"{app}\" in the app selection"
-            : request.Apps?.Contains(null!) == true ? "the app selection holds null"
+        var invalid = request.Name is not { } name || !DeviceNames.Pattern().IsMatch(name) ? $"invalid device name \"{request.Name}\": use 1-63 of a-z 0-9 - starting with a letter or digit"
+            : !DeviceConfig.TagPattern().IsMatch(hardwareId) ? $"invalid hardware id \"{hardwareId}\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
+            : request.Group is { } group && !DeviceConfig.TagPattern().IsMatch(group) ? $"invalid group \"{group}\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
+            : new DeviceConfig(tag, request.Apps).Problem is { } problem ? problem
             : request.Csr is null ? "the CSR (PEM) is missing"
             : null;
         if (invalid is not null)
@@ -201,6 +205,8 @@ public static partial class GatewayEndpoints
                 await ErrorAsync(context, StatusCodes.Status409Conflict, "device-exists", refused.Reason);
                 return;
             }
+            // Its group's config (when the group has one) reaches its twin from the groups singleton.
+            if (request.Group is { } joined) (await gateway.DeviceGroups.GetAsync(context.RequestAborted)).Tell(new DeviceJoinedGroup(request.Name!, joined));
             context.Response.StatusCode = StatusCodes.Status201Created;
             await context.Response.WriteAsJsonAsync(new RegistrationResponse(request.Name!, certificate.ExportCertificatePem() + "\n",
                 gateway.Ca.CertificatePem, Encoding.UTF8.GetString(gateway.TrustedRoot), gateway.GatewayUrl), context.RequestAborted);
@@ -218,26 +224,35 @@ public static partial class GatewayEndpoints
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         var rootMatch = RootFilePattern().Match(path);
+        var (view, config) = views.Of(device);
         var file = rootMatch.Success
             ? int.TryParse(rootMatch.Groups[1].Value, out var version) ? cache.Root(version) : null
-            : cache.File(device.Registration.Tag, ServedView(cache, device, views), path);
+            : cache.File(config.Tag, ServedView(cache, config.Tag, view), path);
         if (file is null)
-            return Results.Json(new GatewayError("not-found", $"no {path} in the repository of tag {device.Registration.Tag}"), statusCode: StatusCodes.Status404NotFound);
-        context.Response.Headers.ETag = file.ETag;
+            return Results.Json(new GatewayError("not-found", $"no {path} in the repository of tag {config.Tag}"), statusCode: StatusCodes.Status404NotFound);
+        return Cached(context, file.ETag, file.Content, path.EndsWith(".json", StringComparison.Ordinal) ? "application/json" : "application/octet-stream");
+    }
+
+    /// <summary>The device's config (tag and apps: its own, else its group's, else its registration's), with an ETag.</summary>
+    private static IResult ServeConfig(HttpContext context, DeviceConfig config)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(config, DeviceApiJson.Options);
+        return Cached(context, $"\"{Convert.ToHexStringLower(SHA256.HashData(json))[..32]}\"", json, "application/json");
+    }
+
+    private static IResult Cached(HttpContext context, string etag, byte[] content, string contentType)
+    {
+        context.Response.Headers.ETag = etag;
         context.Response.Headers.CacheControl = "no-cache";
-        if (context.Request.Headers.IfNoneMatch.Contains(file.ETag)) return Results.StatusCode(StatusCodes.Status304NotModified);
-        return Results.Bytes(file.Content, path.EndsWith(".json", StringComparison.Ordinal) ? "application/json" : "application/octet-stream");
+        if (context.Request.Headers.IfNoneMatch.Contains(etag)) return Results.StatusCode(StatusCodes.Status304NotModified);
+        return Results.Bytes(content, contentType);
     }
 
     /// <summary>
     /// The device's view; production when that view is gone — a wave just ended and the device's move back is still
     /// on its way. Production was signed above the ended view's version then, so the device's TUF client takes it.
     /// </summary>
-    private static string ServedView(MetadataCache cache, GatewayDevice device, DeviceViews views)
-    {
-        var view = views.Of(device);
-        return cache.HasView(device.Registration.Tag, view) ? view : TufRepository.ProductionView;
-    }
+    private static string ServedView(MetadataCache cache, string tag, string view) => cache.HasView(tag, view) ? view : TufRepository.ProductionView;
 
     private static Task ErrorAsync(HttpContext context, int status, string error, string message)
     {
@@ -246,15 +261,6 @@ public static partial class GatewayEndpoints
     }
 
     private static string Fingerprint(X509Certificate2 certificate) => Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
-    public static partial Regex DeviceNamePattern();
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-    private static partial Regex TagPattern();
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
-    private static partial Regex AppNamePattern();
 
     [GeneratedRegex("^([1-9][0-9]{0,8})\\.root\\.json$")]
     private static partial Regex RootFilePattern();
