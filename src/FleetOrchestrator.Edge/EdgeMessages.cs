@@ -17,6 +17,7 @@ public static class EdgeMessages
         .Add<UpdateAbandoned>("edge.update-abandoned")
         .Add<FailedTargetsCleared>("edge.failed-targets-cleared")
         .Add<CheckedIn>("edge.checked-in")
+        .Add<ConfigReceived>("edge.config-received")
         .Add<DeviceAgentSnapshot>("edge.device-agent-snapshot")
         .Add<ReportQueued>("edge.report-queued")
         .Add<ReportsDelivered>("edge.reports-delivered")

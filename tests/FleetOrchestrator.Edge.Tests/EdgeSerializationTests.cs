@@ -1,3 +1,4 @@
+using FleetOrchestrator.Protocol.DeviceApi;
 using Akka.Actor;
 using FleetOrchestrator.Edge.Agent;
 using FleetOrchestrator.Edge.Outbox;
@@ -27,8 +28,9 @@ public sealed class EdgeSerializationTests : IDisposable
         new UpdateAbandoned("2-x", "why", MarkFailed: true, RollbackFailed: false),
         new FailedTargetsCleared(At),
         new CheckedIn(At),
+        new ConfigReceived(DeviceConfig.Of("prod", ["httpd"]), At),
         new DeviceAgentSnapshot(Target, new UpdateInProgress("3-y", Target with { Name = "acme-3" }, Target, ["httpd"], [], UpdatePhase.RollingBack, "bad"),
-            ["acme-3"], At),
+            ["acme-3"], At, Config: DeviceConfig.Of("prod", [])),
         new ReportQueued(7, ReportEndpoints.Events, "{\"id\":\"1\"}"),
         new ReportsDelivered(7),
         new OutboxSnapshot([new ReportQueued(8, ReportEndpoints.AppsStates, "{}")], 9),

@@ -47,12 +47,12 @@ public sealed class GroupsPaletteTests : IAsyncLifetime
         return (response.StatusCode, config, response.Headers.ETag?.ToString());
     }
 
-    private static async Task<DeviceConfig> UntilConfigAsync(HttpClient device, DeviceConfig expected)
+    private static async Task UntilConfigAsync(HttpClient device, DeviceConfig? expected)
     {
         for (var deadline = DateTime.UtcNow.AddSeconds(30); ; await Task.Delay(200))
         {
             var (_, config, _) = await ConfigAsync(device);
-            if (expected.Equals(config)) return config!;
+            if (Equals(expected, config)) return;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"GET /config answered {config}, not {expected}");
         }
     }
@@ -100,14 +100,14 @@ public sealed class GroupsPaletteTests : IAsyncLifetime
         Assert.Equal(("field", "customer sites", "prod", "web", "2"), (row["group"], row["description"], row["tag"], row["apps"], row["devices"]));
         Assert.Equal((ExitCodes.Failed, "group field has 2 devices; remove them first (pbm groups remove field --device <device>)"), (busy.End.ExitCode, busy.End.Message));
 
-        // The gateway: each device gets its own config (own, else its group's, else its registration's), with an ETag.
-        Assert.Equal((HttpStatusCode.OK, new DeviceConfig("main", null)), (before.Status, before.Config));
+        // The gateway: each device gets the config an operator set (its own, else its group's) with an ETag; none: 204.
+        Assert.Equal((HttpStatusCode.NoContent, null), (before.Status, before.Config));
         await UntilConfigAsync(deviceB, DeviceConfig.Of("prod", ["web"]));
         var (status, configB, etag) = await ConfigAsync(deviceB);
         Assert.Equal((HttpStatusCode.OK, DeviceConfig.Of("prod", ["web"])), (status, configB));
         Assert.Equal(HttpStatusCode.NotModified, (await ConfigAsync(deviceB, etag)).Status);
         Assert.Equal(DeviceConfig.Of("qa", []), (await ConfigAsync(deviceC)).Config);
-        Assert.Equal(new DeviceConfig("main", null), (await ConfigAsync(deviceA)).Config);
+        Assert.Equal(HttpStatusCode.NoContent, (await ConfigAsync(deviceA)).Status);
         // ... and the repository of its tag: no target was ever published for prod.
         using var timestamp = await deviceB.GetAsync("repo/timestamp.json");
         Assert.Equal(HttpStatusCode.NotFound, timestamp.StatusCode);
@@ -125,8 +125,8 @@ public sealed class GroupsPaletteTests : IAsyncLifetime
         Assert.Equal(["2 devices removed from group field"], remove.Lines);
         Assert.Equal(["deleted group field"], delete.Lines);
         Assert.Empty(after.Rows);
-        // Out of the group, dev-b follows its registration again; dev-c keeps its own config.
-        await UntilConfigAsync(deviceB, new DeviceConfig("main", null));
+        // Out of the group, dev-b follows its registration (its edge.conf) again; dev-c keeps its own config.
+        await UntilConfigAsync(deviceB, null);
         Assert.Equal(DeviceConfig.Of("qa", []), (await ConfigAsync(deviceC)).Config);
     }
 }

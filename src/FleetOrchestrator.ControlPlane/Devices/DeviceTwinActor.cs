@@ -136,9 +136,9 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
             return new DeviceReportRecorded(deviceId, changed is not null);
         });
 
-    /// <summary>Tells every gateway what to serve the device now (view, tag, apps): they cache it and never ask again.</summary>
+    /// <summary>Tells every gateway what to serve the device now (view, operator's config): they cache it and never ask again.</summary>
     private void PublishServed() =>
-        DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(DeviceTopics.Views, new DeviceViewChanged(_state.DeviceId, _state.View, _state.Config()!)));
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(DeviceTopics.Views, new DeviceViewChanged(_state.DeviceId, _state.View, _state.OperatorConfig())));
 
     private void PersistAndApply(IDeviceTwinEvent e, Action done) =>
         Persist(e, persisted =>

@@ -92,6 +92,9 @@ public sealed record DeviceTwinState(
     /// <summary>What the device follows: its own config, else its group's, else what it registered with (null before registration).</summary>
     public DeviceConfig? Config() => Registration is null ? null : Effective(GroupConfig, OwnConfig);
 
+    /// <summary>The config an operator set for the device (its own, else its group's); null: it follows what it registered with.</summary>
+    public DeviceConfig? OperatorConfig() => OwnConfig ?? GroupConfig;
+
     private DeviceConfig Effective(DeviceConfig? groupConfig, DeviceConfig? ownConfig) =>
         ownConfig ?? groupConfig ?? new DeviceConfig(Registration!.Tag, Registration.Apps);
 

@@ -100,9 +100,10 @@ public sealed record DeviceConfigChanged(string DeviceId, string? Group, DeviceC
 
 /// <summary>
 /// Published on <see cref="DeviceTopics.Views"/> when what the gateway serves a device changed — its view (waves) or
-/// its config (tag and apps) — so gateways serve the new one without asking the twin.
+/// the config an operator set for it (<see cref="DeviceTwinState.OperatorConfig"/>; null: none, it follows its
+/// registration) — so gateways serve the new one without asking the twin.
 /// </summary>
-public sealed record DeviceViewChanged(string DeviceId, string? View, DeviceConfig Config) : IWithDeviceId, IFleetMessage;
+public sealed record DeviceViewChanged(string DeviceId, string? View, DeviceConfig? Config) : IWithDeviceId, IFleetMessage;
 
 public static class DeviceTopics
 {

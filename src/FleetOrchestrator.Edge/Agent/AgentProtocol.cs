@@ -72,5 +72,11 @@ public sealed record FailedTargetsCleared(DateTimeOffset At) : IFleetMessage;
 /// <summary>The gateway's metadata was read (a check-in).</summary>
 public sealed record CheckedIn(DateTimeOffset At) : IFleetMessage;
 
+/// <summary>
+/// The gateway's <c>/config</c> answered other than the last known one: the agent follows <see cref="Config"/> (the tag and
+/// apps an operator set) from now on, or edge.conf again when it is null (the operator's config was dropped).
+/// </summary>
+public sealed record ConfigReceived(DeviceConfig? Config, DateTimeOffset At) : IFleetMessage;
+
 public sealed record DeviceAgentSnapshot(DeviceTarget? Current, UpdateInProgress? Update, IReadOnlyList<string> FailedTargets,
-    DateTimeOffset? LastCheckIn, DeviceEvent? LastReport = null) : IFleetMessage;
+    DateTimeOffset? LastCheckIn, DeviceEvent? LastReport = null, DeviceConfig? Config = null) : IFleetMessage;

@@ -18,15 +18,16 @@ public sealed record UpdateInProgress(string CorrelationId, DeviceTarget Target,
 
 /// <summary>The DeviceAgent's persistent state: pure, rebuilt from its events.</summary>
 /// <param name="LastReport">The closing event of the last update, queued again after a restart (the outbox drops an id it knows).</param>
+/// <param name="Config">The operator's config the gateway's <c>/config</c> last gave (null: none, edge.conf's tag and apps apply).</param>
 public sealed record AgentState(DeviceTarget? Current, UpdateInProgress? Update, IReadOnlySet<string> FailedTargets, DateTimeOffset? LastCheckIn,
-    DeviceEvent? LastReport = null)
+    DeviceEvent? LastReport = null, DeviceConfig? Config = null)
 {
     public static AgentState Empty { get; } = new(null, null, new HashSet<string>(StringComparer.Ordinal), null);
 
     public static AgentState From(DeviceAgentSnapshot snapshot) =>
-        new(snapshot.Current, snapshot.Update, new HashSet<string>(snapshot.FailedTargets, StringComparer.Ordinal), snapshot.LastCheckIn, snapshot.LastReport);
+        new(snapshot.Current, snapshot.Update, new HashSet<string>(snapshot.FailedTargets, StringComparer.Ordinal), snapshot.LastCheckIn, snapshot.LastReport, snapshot.Config);
 
-    public DeviceAgentSnapshot ToSnapshot() => new(Current, Update, FailedTargets.Order(StringComparer.Ordinal).ToArray(), LastCheckIn, LastReport);
+    public DeviceAgentSnapshot ToSnapshot() => new(Current, Update, FailedTargets.Order(StringComparer.Ordinal).ToArray(), LastCheckIn, LastReport, Config);
 
     public AgentState Apply(object e) => e switch
     {
@@ -47,6 +48,7 @@ public sealed record AgentState(DeviceTarget? Current, UpdateInProgress? Update,
         },
         FailedTargetsCleared => this with { FailedTargets = new HashSet<string>(StringComparer.Ordinal) },
         CheckedIn c => this with { LastCheckIn = c.At },
+        ConfigReceived c => this with { Config = c.Config },
         _ => this,
     };
 

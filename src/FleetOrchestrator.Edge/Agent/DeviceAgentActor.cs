@@ -128,6 +128,9 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
 
     private CancellationToken Ct => _stopping.Token;
 
+    /// <summary>The tag and apps followed: the operator's config as the gateway last gave it (kept in the journal), else edge.conf's.</summary>
+    private DeviceConfig Config => _settings.Follow(_state.Config);
+
     // ---------------------------------------------------------------- cycle
 
     private void OnRunCycle(RunCycle run)
@@ -143,7 +146,7 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var retry = run.RetryFailedTargets;
-        _steps.CheckAsync(Ct).ContinueWith(t => t.IsCompletedSuccessfully ? new Checked(t.Result, retry) : (object)new CheckFailed(Unwrap(t.Exception)),
+        _steps.CheckAsync(Config, Ct).ContinueWith(t => t.IsCompletedSuccessfully ? new Checked(t.Result, retry) : (object)new CheckFailed(Unwrap(t.Exception)),
             TaskScheduler.Default).PipeTo(Self);
     }
 
@@ -156,8 +159,15 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
             PersistRecord(new FailedTargetsCleared(_time.GetUtcNow()));
         }
         PersistRecord(new CheckedIn(check.Targets.At));
+        if (check.Targets.ConfigProblem is { } problem) _log.Warning("no config from the gateway ({Problem}); keeping {Config}", problem, Config);
+        else if (!Equals(check.Targets.Config, _state.Config))
+        {
+            _log.Info("config from the gateway: {Config} (was {Previous})", check.Targets.Config?.ToString() ?? "none, edge.conf applies", Config);
+            PersistRecord(new ConfigReceived(check.Targets.Config, check.Targets.At));
+        }
+        var config = check.Targets.ConfigProblem is null ? _settings.Follow(check.Targets.Config) : Config;
         var installed = _state.Current is { } current ? new InstalledVersion(current.Name, current.Version) : null;
-        var choice = TargetSelection.Select(check.Targets.Candidates, _settings.HardwareId, _settings.Tag, installed, _state.FailedTargets, _settings.DowngradeAllowed);
+        var choice = TargetSelection.Select(check.Targets.Candidates, _settings.HardwareId, config.Tag, installed, _state.FailedTargets, _settings.DowngradeAllowed);
         switch (choice.Outcome)
         {
             case SelectionOutcome.NoTarget:
@@ -168,7 +178,7 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
                 return;
         }
         var correlationId = $"{choice.Target!.Version}-{Guid.NewGuid()}";
-        var begun = _state.Plan(choice.Target, _settings.Apps.Names, correlationId, _time.GetUtcNow());
+        var begun = _state.Plan(choice.Target, config.Apps, correlationId, _time.GetUtcNow());
         if (begun is null)
         {
             Finish(CycleResult.UpToDate, choice.Reason);

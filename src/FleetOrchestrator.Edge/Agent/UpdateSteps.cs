@@ -1,7 +1,9 @@
 using Docker.DotNet;
 using FleetOrchestrator.Edge.Compose;
 using FleetOrchestrator.Edge.Configuration;
+using System.Text.Json;
 using FleetOrchestrator.Edge.Fetch;
+using FleetOrchestrator.Edge.Gateway;
 using FleetOrchestrator.Edge.Install;
 using FleetOrchestrator.Edge.Runtime;
 using FleetOrchestrator.Oci;
@@ -11,8 +13,13 @@ using FleetOrchestrator.Tuf.Metadata;
 
 namespace FleetOrchestrator.Edge.Agent;
 
-/// <summary>The targets the trusted metadata lists, read as candidates; <see cref="Skipped"/> names targets with malformed custom fields.</summary>
-public sealed record TargetsChecked(IReadOnlyList<TargetCandidate> Candidates, IReadOnlyList<string> Skipped, DateTimeOffset At);
+/// <summary>
+/// The targets the trusted metadata lists, read as candidates; <see cref="Skipped"/> names targets with malformed custom fields.
+/// <see cref="Config"/> is the operator's config the gateway's <c>/config</c> answered (null: none, edge.conf applies), unless
+/// <see cref="ConfigProblem"/> says why there was no answer (the last known config then stays).
+/// </summary>
+public sealed record TargetsChecked(IReadOnlyList<TargetCandidate> Candidates, IReadOnlyList<string> Skipped, DateTimeOffset At,
+    DeviceConfig? Config = null, string? ConfigProblem = null);
 
 /// <summary>
 /// The I/O of one update step each, for the <see cref="DeviceAgentActor"/> to run and pipe back: TUF refresh through
@@ -26,9 +33,21 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
 
     public AppInstaller Installer => _installer;
 
-    /// <summary>TUF refresh against the gateway's <c>/repo/</c> with the device certificate, then every top-level target as a candidate.</summary>
-    public async Task<TargetsChecked> CheckAsync(CancellationToken ct)
+    /// <summary>A <c>/config</c> answer is a tag and at most 64 app names: anything longer is refused unread.</summary>
+    public const int MaxConfigBytes = 8 * 1024;
+
+    /// <summary>
+    /// The device's config from the gateway's <c>/config</c>, then a TUF refresh against its <c>/repo/</c> (which the gateway
+    /// serves for the config's tag), both with the device certificate, then every top-level target as a candidate. When the
+    /// tag to follow is no longer <paramref name="current"/>'s, the trusted timestamp, snapshot and targets are dropped first:
+    /// each tag's repository counts its own versions, so the new tag's may be lower (the root, shared by all tags, stays).
+    /// </summary>
+    public async Task<TargetsChecked> CheckAsync(DeviceConfig current, CancellationToken ct)
     {
+        var (config, configProblem) = await FetchConfigAsync(ct);
+        if (configProblem is null && settings.Follow(config).Tag != current.Tag)
+            foreach (var role in new[] { Role.Timestamp, Role.Snapshot, Role.Targets })
+                new TrustedMetadataStore(settings.TufDirectory).Delete(role);
         var updater = new Updater(new UpdaterOptions
         {
             MetadataDir = settings.TufDirectory,
@@ -44,7 +63,26 @@ public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRe
             if (TargetCandidate.FromTarget(name, file, out var problem) is { } candidate) candidates.Add(candidate);
             else skipped.Add($"{name}: {problem}");
         }
-        return new TargetsChecked(candidates, skipped, time.GetUtcNow());
+        return new TargetsChecked(candidates, skipped, time.GetUtcNow(), config, configProblem);
+    }
+
+    /// <summary>The gateway's answer, validated (204: no operator config); else the reason there is none to use.</summary>
+    private async Task<(DeviceConfig? Config, string? Problem)> FetchConfigAsync(CancellationToken ct)
+    {
+        try
+        {
+            using var response = await gateway.GetAsync("config", HttpCompletionOption.ResponseHeadersRead, ct);
+            if (response.StatusCode == System.Net.HttpStatusCode.NoContent) return (null, null);
+            if (!response.IsSuccessStatusCode) return (null, await GatewayHttp.DescribeFailureAsync(response, ct));
+            var body = await GatewayHttp.ReadBoundedAsync(response, MaxConfigBytes + 1, ct);
+            if (body.Length > MaxConfigBytes) return (null, $"the answer is over {MaxConfigBytes} bytes");
+            var config = JsonSerializer.Deserialize<DeviceConfig>(body, DeviceApiJson.Options);
+            return config?.Problem is { } problem ? (null, problem) : config is null ? (null, "the answer is null") : (DeviceConfig.Of(config.Tag, config.Apps), null);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested) // no network, a timeout, a broken body: keep the last config
+        {
+            return (null, e.Message);
+        }
     }
 
     /// <summary>Downloads and verifies one app into the store (blobs already there are not fetched again).</summary>

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using FleetOrchestrator.Edge.Install;
+using FleetOrchestrator.Protocol.DeviceApi;
 
 namespace FleetOrchestrator.Edge.Configuration;
 
@@ -93,6 +94,9 @@ public sealed record EdgeSettings
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(300);
     public TimeSpan PollJitter { get; init; } = TimeSpan.FromSeconds(30);
     public AppSelection Apps { get; init; } = AppSelection.All;
+
+    /// <summary>The tag and apps to follow: the config an operator set (served by the gateway's <c>/config</c>), else these settings'.</summary>
+    public DeviceConfig Follow(DeviceConfig? operatorConfig) => operatorConfig ?? new DeviceConfig(Tag, Apps.Names);
     public required string AppsRoot { get; init; }
     public required string StoreRoot { get; init; }
     public double StorageWatermark { get; init; } = 0.8;

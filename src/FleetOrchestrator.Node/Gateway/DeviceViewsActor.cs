@@ -15,9 +15,15 @@ public sealed class DeviceViews
 {
     private readonly ConcurrentDictionary<string, DeviceViewChanged> _changed = new(StringComparer.Ordinal);
 
-    /// <summary>The view and config to serve: the latest change heard of, else what the twin said when the device was first seen.</summary>
-    public (string View, DeviceConfig Config) Of(GatewayDevice device) =>
-        _changed.TryGetValue(device.Name, out var change) ? (change.View ?? TufRepository.ProductionView, change.Config) : (device.View, device.Config);
+    /// <summary>
+    /// The view, the operator's config (null: none) and the tag to serve — the latest change heard of, else what the twin
+    /// said when the device was first seen. The tag is the config's, else the registration's.
+    /// </summary>
+    public (string View, DeviceConfig? Config, string Tag) Of(GatewayDevice device)
+    {
+        var (view, config) = _changed.TryGetValue(device.Name, out var change) ? (change.View ?? TufRepository.ProductionView, change.Config) : (device.View, device.Config);
+        return (view, config, config?.Tag ?? device.Registration.Tag);
+    }
 
     public void Changed(DeviceViewChanged change) => _changed[change.DeviceId] = change;
 }

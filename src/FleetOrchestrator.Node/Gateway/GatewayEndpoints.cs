@@ -25,8 +25,8 @@ public sealed record RegistrationResponse(string Name, string Certificate, strin
 /// <summary>Every gateway error, as JSON.</summary>
 public sealed record GatewayError(string Error, string Message);
 
-/// <summary>A registered device as the gateway knows it: its registration, the repository view and the config (tag, apps) it is served.</summary>
-public sealed record GatewayDevice(string Name, DeviceRegistration Registration, string View, DeviceConfig Config);
+/// <summary>A registered device as the gateway knows it: its registration, the repository view it is served and the config an operator set (null: none).</summary>
+public sealed record GatewayDevice(string Name, DeviceRegistration Registration, string View, DeviceConfig? Config);
 
 /// <summary>
 /// What the gateway needs: the CA, the registration token, the device twins (through sharding), the device groups
@@ -153,7 +153,7 @@ public static partial class GatewayEndpoints
         var twins = await gateway.DeviceTwins.GetAsync();
         var state = (await twins.Ask<DeviceView>(new GetDevice(name), TwinTimeout)).State;
         if (state is not { Registration: { } registration } || state.ServedView() is not { } view) return null;
-        return gateway.Devices[name] = new GatewayDevice(name, registration, view, state.Config()!);
+        return gateway.Devices[name] = new GatewayDevice(name, registration, view, state.OperatorConfig());
     }
 
     private static async Task RegisterAsync(HttpContext context, GatewayContext gateway)
@@ -224,18 +224,22 @@ public static partial class GatewayEndpoints
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         var rootMatch = RootFilePattern().Match(path);
-        var (view, config) = views.Of(device);
+        var (view, _, tag) = views.Of(device);
         var file = rootMatch.Success
             ? int.TryParse(rootMatch.Groups[1].Value, out var version) ? cache.Root(version) : null
-            : cache.File(config.Tag, ServedView(cache, config.Tag, view), path);
+            : cache.File(tag, ServedView(cache, tag, view), path);
         if (file is null)
-            return Results.Json(new GatewayError("not-found", $"no {path} in the repository of tag {config.Tag}"), statusCode: StatusCodes.Status404NotFound);
+            return Results.Json(new GatewayError("not-found", $"no {path} in the repository of tag {tag}"), statusCode: StatusCodes.Status404NotFound);
         return Cached(context, file.ETag, file.Content, path.EndsWith(".json", StringComparison.Ordinal) ? "application/json" : "application/octet-stream");
     }
 
-    /// <summary>The device's config (tag and apps: its own, else its group's, else its registration's), with an ETag.</summary>
-    private static IResult ServeConfig(HttpContext context, DeviceConfig config)
+    /// <summary>
+    /// The config an operator set for the device (its own, else its group's) with an ETag; 204 when there is none: the
+    /// device follows what it registered with, i.e. its own edge.conf.
+    /// </summary>
+    private static IResult ServeConfig(HttpContext context, DeviceConfig? config)
     {
+        if (config is null) return Results.NoContent();
         var json = JsonSerializer.SerializeToUtf8Bytes(config, DeviceApiJson.Options);
         return Cached(context, $"\"{Convert.ToHexStringLower(SHA256.HashData(json))[..32]}\"", json, "application/json");
     }

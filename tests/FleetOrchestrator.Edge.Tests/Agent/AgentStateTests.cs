@@ -1,3 +1,4 @@
+using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.Edge.Agent;
 
 namespace FleetOrchestrator.Edge.Tests.Agent;
@@ -13,6 +14,15 @@ public sealed class AgentStateTests
     {
         var begun = AgentState.Empty.Plan(target, null, "c0", At)!;
         return AgentState.Empty.Apply(begun).Apply(new UpdateConfirmed("c0", At));
+    }
+
+    [Fact]
+    public void The_operators_config_is_kept_through_a_snapshot_and_dropped_when_the_gateway_has_none()
+    {
+        var state = AgentState.Empty.Apply(new ConfigReceived(DeviceConfig.Of("prod", ["web"]), At));
+
+        Assert.Equal(DeviceConfig.Of("prod", ["web"]), AgentState.From(state.ToSnapshot()).Config);
+        Assert.Null(state.Apply(new ConfigReceived(null, At)).Config);
     }
 
     [Fact]

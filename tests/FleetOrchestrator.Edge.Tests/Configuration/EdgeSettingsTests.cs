@@ -11,6 +11,14 @@ public sealed class EdgeSettingsTests
     private static EdgeSettings Parse(string extra = "") => EdgeSettings.Parse(Identity + "\n" + extra, "/data/agent");
 
     [Fact]
+    public void An_operators_config_from_the_gateway_wins_over_tag_and_apps()
+    {
+        var settings = Parse("fleet.edge.apps = [web]");
+        Assert.Equal(new Protocol.DeviceApi.DeviceConfig(settings.Tag, ["web"]), settings.Follow(null));
+        Assert.Equal(Protocol.DeviceApi.DeviceConfig.Of("prod", []), settings.Follow(Protocol.DeviceApi.DeviceConfig.Of("prod", [])));
+    }
+
+    [Fact]
     public void Defaults_match_the_reference_and_folders_live_in_the_data_directory()
     {
         var settings = Parse();

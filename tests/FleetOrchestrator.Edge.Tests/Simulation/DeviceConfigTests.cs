@@ -1,0 +1,78 @@
+using FleetOrchestrator.CommandProtocol;
+using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.Edge.Tests.Fetch;
+using FleetOrchestrator.Node.Tests;
+using FleetOrchestrator.TestSupport;
+using static FleetOrchestrator.Edge.Tests.EndToEnd.EdgeScenario;
+
+namespace FleetOrchestrator.Edge.Tests.Simulation;
+
+/// <summary>
+/// An operator's <c>pbm devices config</c> reaching a device: the agent reads the gateway's <c>/config</c> each cycle and
+/// follows it over edge.conf. One simulated device (real agent, gateway, registry and bundles; no containers), so it is cheap.
+/// </summary>
+[Collection(PublishedAppsCollection.Name)]
+public sealed class DeviceConfigTests
+{
+    [Fact]
+    public async Task A_device_stops_and_removes_an_app_its_operator_deselected_with_devices_config()
+    {
+        await DockerEngine.RequireAsync(); // publishing builds the example containers
+        await using var registry = await RegistryProcess.StartAsync();
+        await DockerEngine.PushAsync(await DockerEngine.BusyboxImageAsync(), registry.Address, "offline/busybox", "static");
+        using var containers = await ContainersGit.FromExamplesAsync(registry.Address, "acme");
+        await using var node = await RunningNode.StartAsync(registry.Address);
+        using var data = new TempDirectory();
+        var published = await PublishAsync(node, containers, 1);
+        var shared = data.Write("shared.conf", $$"""
+            fleet.edge {
+              health { confirmation-window = 1s, check-interval = 200ms }
+              registry { plain-http = true, mirrors { "docker.io" = "{{registry.Address}}" } }
+            }
+            """);
+        var appsRoot = Path.Combine(data.Path, "sim", "devices", "cfg-1", "compose-apps");
+
+        var simulation = FleetEdgeProcess.Start("simulate", "--gateway", node.GatewayUrl.AbsoluteUri, "--token", node.Token, "--devices", "1",
+            "--prefix", "cfg", "--poll-interval", "1s", "--report-every", "1s", "--config", shared, "--data-dir", data.Combine("sim"));
+        try
+        {
+            var all = published.AppUris.Keys.Order(StringComparer.Ordinal).ToList();
+            await UntilAsync(simulation, async () => (await node.TwinAsync("cfg-1")) is { CurrentTarget: "acme-1" } twin
+                && twin.AppHealthNow() == AppHealth.Healthy && twin.Apps!.Apps.Keys.Order(StringComparer.Ordinal).SequenceEqual(all));
+            Assert.Contains("simple-app", all);
+
+            var config = await PbmClient.RunAsync(await node.CommandHostAsync(), "devices", "config", ["cfg-1", "--tag", "main", "--apps", "httpd"]);
+            Assert.True(config.End.ExitCode == 0, config.End.Message);
+            Assert.Equal(["device cfg-1 follows tag main, apps httpd (its own config)"], config.Lines);
+
+            // The next cycle reads the config: simple-app (and any other app) is stopped and its folder deleted.
+            await UntilAsync(simulation, async () => (await node.TwinAsync("cfg-1")).Apps!.Apps.Keys.SequenceEqual(["httpd"]));
+            await UntilAsync(simulation, () => Task.FromResult(Directory.GetDirectories(appsRoot).Select(Path.GetFileName).SequenceEqual(["httpd"])));
+            var twin = await node.TwinAsync("cfg-1");
+            Assert.Equal(("acme-1", DeviceStatuses.Installed), (twin.CurrentTarget, twin.Status()));
+        }
+        finally
+        {
+            await FleetEdgeProcess.InterruptAsync(simulation.ProcessId);
+        }
+        var stopped = await simulation;
+        Assert.True(stopped.ExitCode == 0, stopped.StandardError);
+    }
+
+    private static async Task UntilAsync(CliWrap.CommandTask<CliWrap.Buffered.BufferedCommandResult> simulation, Func<Task<bool>> done)
+    {
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); DateTime.UtcNow < deadline; await Task.Delay(500))
+        {
+            if (simulation.Task.IsCompleted) Assert.Fail($"simulate stopped: {(await simulation).StandardError}");
+            try
+            {
+                if (await done()) return;
+            }
+            catch (Akka.Actor.AskTimeoutException)
+            {
+                // the twin is starting: ask again
+            }
+        }
+        Assert.Fail("the simulated device did not get there within 2 minutes");
+    }
+}
