@@ -9,13 +9,13 @@ namespace FleetOrchestrator.Edge.Tests.Simulation;
 
 /// <summary>
 /// An operator's <c>pbm devices config</c> reaching a device: the agent reads the gateway's <c>/config</c> each cycle and
-/// follows it over edge.conf. One simulated device (real agent, gateway, registry and bundles; no containers), so it is cheap.
+/// follows its apps and tag over edge.conf. One simulated device (real agent, gateway, registry and bundles; no containers), so it is cheap.
 /// </summary>
 [Collection(PublishedAppsCollection.Name)]
 public sealed class DeviceConfigTests
 {
     [Fact]
-    public async Task A_device_stops_and_removes_an_app_its_operator_deselected_with_devices_config()
+    public async Task A_device_drops_the_apps_and_follows_the_tag_its_operator_set_with_devices_config()
     {
         await DockerEngine.RequireAsync(); // publishing builds the example containers
         await using var registry = await RegistryProcess.StartAsync();
@@ -50,6 +50,15 @@ public sealed class DeviceConfigTests
             await UntilAsync(simulation, () => Task.FromResult(Directory.GetDirectories(appsRoot).Select(Path.GetFileName).SequenceEqual(["httpd"])));
             var twin = await node.TwinAsync("cfg-1");
             Assert.Equal(("acme-1", DeviceStatuses.Installed), (twin.CurrentTarget, twin.Status()));
+
+            // Another tag: the gateway serves that tag's repository, whose versions are its own; the device follows it.
+            var command = await node.CommandHostAsync();
+            var tagged = await PbmClient.RunAsync(command, "targets", "tag", ["1", "--tag", "prod"]);
+            Assert.True(tagged.End.ExitCode == 0, tagged.End.Message);
+            var retagged = await PbmClient.RunAsync(command, "devices", "config", ["cfg-1", "--tag", "prod", "--apps", "httpd,simple-app"]);
+            Assert.True(retagged.End.ExitCode == 0, retagged.End.Message);
+            await UntilAsync(simulation, async () => (await node.TwinAsync("cfg-1")).Apps!.Apps.Keys.Order(StringComparer.Ordinal).SequenceEqual(["httpd", "simple-app"]));
+            Assert.Equal(["cfg-1"], (await PbmClient.RunAsync(command, "devices", "list", ["--tag", "prod"])).Rows.Select(r => r["device"]));
         }
         finally
         {
