@@ -1,7 +1,7 @@
+using System.Text.Json;
 using Docker.DotNet;
 using FleetOrchestrator.Edge.Compose;
 using FleetOrchestrator.Edge.Configuration;
-using System.Text.Json;
 using FleetOrchestrator.Edge.Fetch;
 using FleetOrchestrator.Edge.Gateway;
 using FleetOrchestrator.Edge.Install;
