@@ -88,23 +88,31 @@ public static class FleetSimulation
         return settings;
     }
 
-    /// <summary>The host running one polling agent per device, each with its own <see cref="SimulatedRuntime"/>.</summary>
+    /// <summary>
+    /// The journal's circuit breaker as a shared journal under a starting fleet needs it: recoveries queue behind each
+    /// other on one SQLite file, so a call may wait long without anything being wrong.
+    /// </summary>
+    public const string JournalHocon = """
+        akka.persistence.journal.sql.circuit-breaker { max-failures = 1000, call-timeout = 120s, reset-timeout = 10s }
+        akka.persistence.snapshot-store.sql.circuit-breaker { max-failures = 1000, call-timeout = 120s, reset-timeout = 10s }
+        """;
+
+    /// <summary>The host running one polling agent per device, each with its own <see cref="SimulatedRuntime"/>, started by an <see cref="AgentStarter"/>.</summary>
     public static IHost Build(SimulationOptions options, IReadOnlyList<EdgeSettings> devices, LogLevel minimumLevel)
     {
         var registry = EdgeHost.RegistryClient(devices[0]);
         var builder = EdgeHost.CreateBuilder(options.JournalFile, minimumLevel, (system, _) =>
-        {
-            foreach (var settings in devices)
-            {
-                // Each device its own mutual-TLS client: the certificate is its identity at the gateway.
-                var gateway = GatewayHttp.ForDevice(settings);
-                var steps = new UpdateSteps(settings, gateway, registry, new SimulatedRuntime(settings.DeviceName, options.FailRate), TimeProvider.System);
-                system.ActorOf(DeviceAgentActor.PropsFor(settings, steps, gateway, TimeProvider.System, poll: true, journalKey: settings.DeviceName),
-                    $"device-agent-{settings.DeviceName}");
-            }
-        });
+            system.ActorOf(Props.Create(typeof(AgentStarter), devices, (Func<EdgeSettings, Props>)AgentProps), "simulation"), JournalHocon);
         builder.Services.AddSingleton(registry);
         return builder.Build();
+
+        Props AgentProps(EdgeSettings settings)
+        {
+            // Each device its own mutual-TLS client: the certificate is its identity at the gateway.
+            var gateway = GatewayHttp.ForDevice(settings);
+            var steps = new UpdateSteps(settings, gateway, registry, new SimulatedRuntime(settings.DeviceName, options.FailRate), TimeProvider.System);
+            return DeviceAgentActor.PropsFor(settings, steps, gateway, TimeProvider.System, poll: true, journalKey: settings.DeviceName);
+        }
     }
 
     /// <summary>One line on the fleet as the agents' status files show it: devices per current target, updating, failed, pending reports.</summary>
