@@ -43,17 +43,7 @@ V1="$(latest_version)"
 pbm targets list --tag main
 
 step "A real device (apps in this machine's Docker engine) for tag prod, group lab"
-run "$EDGE" register --gateway "$GATEWAY" --token "$TOKEN" --hardware-id generic --name real-device --tag prod --group lab \
-  --gateway-ca "$GATEWAY_CA" --data-dir "$WORK/real-device"
-cat >>"$WORK/real-device/edge.conf" <<CONF
-fleet.edge {
-  poll-interval = 5s, poll-jitter = 1s
-  compose-command = docker-compose
-  health { confirmation-window = 5s, check-interval = 1s }
-  registry { plain-http = true, mirrors { "docker.io" = "$REGISTRY" } }
-}
-CONF
-background "$WORK/real-device.log" "$EDGE" run --data-dir "$WORK/real-device"
+run_real_device real-device prod lab 5s
 
 step "200 simulated devices for tag prod in three groups (real registration, TUF, downloads; simulated containers)"
 cat >"$WORK/simulated.conf" <<CONF

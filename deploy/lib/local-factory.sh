@@ -108,6 +108,25 @@ start_node() {
   until_ok 60 "the node's command host" "$PBM" "$PBM_AT" cluster status
 }
 
+# run_real_device <name> <tag> <group> <poll interval>: registers a device whose apps run in this machine's Docker
+# engine (data dir $WORK/<name>) and starts its agent daemon; AGENT is its pid.
+run_real_device() {
+  local name="$1" tag="$2" group="$3" poll="$4" group_switch=()
+  [ -n "$group" ] && group_switch=(--group "$group")
+  run "$EDGE" register --gateway "$GATEWAY" --token "$TOKEN" --hardware-id generic --name "$name" --tag "$tag" "${group_switch[@]}" \
+    --gateway-ca "$GATEWAY_CA" --data-dir "$WORK/$name"
+  cat >>"$WORK/$name/edge.conf" <<CONF
+fleet.edge {
+  poll-interval = $poll, poll-jitter = 1s
+  compose-command = docker-compose
+  health { confirmation-window = 5s, check-interval = 1s }
+  registry { plain-http = true, mirrors { "docker.io" = "$REGISTRY" } }
+}
+CONF
+  background "$WORK/$name.log" "$EDGE" run --data-dir "$WORK/$name"
+  AGENT=${PIDS[-1]}
+}
+
 # The newest target version of tag main.
 latest_version() {
   pbm_data targets list --tag main | python3 -c 'import json,sys; print(max(int(t["version"]) for t in json.load(sys.stdin)))'

@@ -30,18 +30,7 @@ TARGET="$FACTORY-$(latest_version)"
 echo "published $TARGET"
 
 step "Idle agent"
-"$EDGE" register --gateway "$GATEWAY" --token "$TOKEN" --hardware-id generic --name idle-device --gateway-ca "$GATEWAY_CA" \
-  --data-dir "$WORK/idle-device" >/dev/null
-cat >>"$WORK/idle-device/edge.conf" <<CONF
-fleet.edge {
-  poll-interval = 300s, poll-jitter = 0s
-  compose-command = docker-compose
-  health { confirmation-window = 5s, check-interval = 1s }
-  registry { plain-http = true, mirrors { "docker.io" = "$REGISTRY" } }
-}
-CONF
-background "$WORK/idle-device.log" "$EDGE" run --data-dir "$WORK/idle-device"
-AGENT=${PIDS[-1]}
+run_real_device idle-device main "" 300s >/dev/null
 installed() { "$EDGE" status --json --data-dir "$WORK/idle-device" | python3 -c 'import json,sys; s=json.load(sys.stdin); sys.exit(0 if s["target"]==sys.argv[1] and s["pendingEvents"]==0 else 1)' "$TARGET"; }
 until_ok 180 "the agent to install $TARGET" installed
 sleep 10 # the cycle's last reports and app states

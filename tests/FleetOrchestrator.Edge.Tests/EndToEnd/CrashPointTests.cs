@@ -21,11 +21,8 @@ public sealed class CrashPointTests
     [Fact]
     public async Task After_a_crash_at_any_point_the_next_run_ends_on_one_complete_target_with_no_event_lost()
     {
-        await DockerEngine.RequireAsync();
-        await using var registry = await RegistryProcess.StartAsync();
-        await DockerEngine.PushAsync(await DockerEngine.BusyboxImageAsync(), registry.Address, "offline/busybox", "static");
-        using var containers = await ContainersGit.FromExamplesAsync(registry.Address, "acme");
-        await using var node = await RunningNode.StartAsync(registry.Address);
+        await using var factory = await EdgeFactory.StartAsync();
+        var (registry, containers, node) = (factory.Registry, factory.Containers, factory.Node);
         using var device = new TempDirectory();
         var simpleAppCompose = await File.ReadAllTextAsync(Path.Combine(containers.Path, "simple-app", "docker-compose.yml"));
         var version = 1L;

@@ -17,11 +17,8 @@ public sealed class DeviceEndToEndTests
     [Fact]
     public async Task Install_update_rollback_and_deselection_of_published_apps()
     {
-        await DockerEngine.RequireAsync();
-        await using var registry = await RegistryProcess.StartAsync();
-        await DockerEngine.PushAsync(await DockerEngine.BusyboxImageAsync(), registry.Address, "offline/busybox", "static");
-        using var containers = await ContainersGit.FromExamplesAsync(registry.Address, "acme");
-        await using var node = await RunningNode.StartAsync(registry.Address);
+        await using var factory = await EdgeFactory.StartAsync();
+        var (registry, containers, node) = (factory.Registry, factory.Containers, factory.Node);
         using var device = new TempDirectory();
         try
         {

@@ -11,6 +11,36 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FleetOrchestrator.Edge.Tests.EndToEnd;
 
+/// <summary>
+/// The factory of an end-to-end test: the Docker engine (required), a registry process holding offline/busybox:static
+/// (the docker.io mirror of an air-gapped factory), examples/containers as a git repository naming that registry,
+/// and a running node. Disposed node first, registry last.
+/// </summary>
+public sealed class EdgeFactory : IAsyncDisposable
+{
+    private EdgeFactory(RegistryProcess registry, ContainersGit containers, RunningNode node) => (Registry, Containers, Node) = (registry, containers, node);
+
+    public RegistryProcess Registry { get; }
+    public ContainersGit Containers { get; }
+    public RunningNode Node { get; }
+
+    public static async Task<EdgeFactory> StartAsync()
+    {
+        await DockerEngine.RequireAsync(); // publishing builds the example containers
+        var registry = await RegistryProcess.StartAsync();
+        await DockerEngine.PushAsync(await DockerEngine.BusyboxImageAsync(), registry.Address, "offline/busybox", "static");
+        var containers = await ContainersGit.FromExamplesAsync(registry.Address, "acme");
+        return new EdgeFactory(registry, containers, await RunningNode.StartAsync(registry.Address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Node.DisposeAsync();
+        Containers.Dispose();
+        await Registry.DisposeAsync();
+    }
+}
+
 /// <summary>Steps shared by the device end-to-end and crash tests: publish through the node, run fleet-edge, look at the device.</summary>
 public static class EdgeScenario
 {

@@ -13,11 +13,8 @@ public sealed class ReportDeliveryTests
     [Fact]
     public async Task After_an_install_every_report_is_accepted_by_the_gateway()
     {
-        await DockerEngine.RequireAsync();
-        await using var registry = await RegistryProcess.StartAsync();
-        await DockerEngine.PushAsync(await DockerEngine.BusyboxImageAsync(), registry.Address, "offline/busybox", "static");
-        using var containers = await ContainersGit.FromExamplesAsync(registry.Address, "acme");
-        await using var node = await RunningNode.StartAsync(registry.Address);
+        await using var factory = await EdgeFactory.StartAsync();
+        var (registry, containers, node) = (factory.Registry, factory.Containers, factory.Node);
         using var device = new TempDirectory();
         try
         {

@@ -3,6 +3,7 @@ using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.Edge.Tests.Fetch;
 using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.TestSupport;
+using FleetOrchestrator.Edge.Tests.EndToEnd;
 using static FleetOrchestrator.Edge.Tests.EndToEnd.EdgeScenario;
 
 namespace FleetOrchestrator.Edge.Tests.Simulation;
@@ -17,11 +18,8 @@ public sealed class DeviceConfigTests
     [Fact]
     public async Task A_device_drops_the_apps_and_follows_the_tag_its_operator_set_with_devices_config()
     {
-        await DockerEngine.RequireAsync(); // publishing builds the example containers
-        await using var registry = await RegistryProcess.StartAsync();
-        await DockerEngine.PushAsync(await DockerEngine.BusyboxImageAsync(), registry.Address, "offline/busybox", "static");
-        using var containers = await ContainersGit.FromExamplesAsync(registry.Address, "acme");
-        await using var node = await RunningNode.StartAsync(registry.Address);
+        await using var factory = await EdgeFactory.StartAsync();
+        var (registry, containers, node) = (factory.Registry, factory.Containers, factory.Node);
         using var data = new TempDirectory();
         var published = await PublishAsync(node, containers, 1);
         var shared = data.Write("shared.conf", $$"""

@@ -3,6 +3,7 @@ using FleetOrchestrator.Edge.Simulation;
 using FleetOrchestrator.Edge.Tests.Fetch;
 using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.TestSupport;
+using FleetOrchestrator.Edge.Tests.EndToEnd;
 using static FleetOrchestrator.Edge.Tests.EndToEnd.EdgeScenario;
 
 namespace FleetOrchestrator.Edge.Tests.Simulation;
@@ -16,11 +17,8 @@ public sealed class SimulateCommandTests
     [Fact]
     public async Task Simulated_devices_register_install_and_report_and_all_roll_back_a_version_whose_app_fails()
     {
-        await DockerEngine.RequireAsync(); // publishing builds the example containers
-        await using var registry = await RegistryProcess.StartAsync();
-        await DockerEngine.PushAsync(await DockerEngine.BusyboxImageAsync(), registry.Address, "offline/busybox", "static");
-        using var containers = await ContainersGit.FromExamplesAsync(registry.Address, "acme");
-        await using var node = await RunningNode.StartAsync(registry.Address);
+        await using var factory = await EdgeFactory.StartAsync();
+        var (registry, containers, node) = (factory.Registry, factory.Containers, factory.Node);
         using var data = new TempDirectory();
         await PublishAsync(node, containers, 1);
         var shared = data.Write("shared.conf", $$"""
