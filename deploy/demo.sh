@@ -46,13 +46,7 @@ step "A real device (apps in this machine's Docker engine) for tag prod, group l
 run_real_device real-device prod lab 5s
 
 step "200 simulated devices for tag prod in three groups (real registration, TUF, downloads; simulated containers)"
-cat >"$WORK/simulated.conf" <<CONF
-fleet.edge {
-  poll-interval = 5s, poll-jitter = 2s
-  health { confirmation-window = 2s, check-interval = 500ms }
-  registry { plain-http = true, mirrors { "docker.io" = "$REGISTRY" } }
-}
-CONF
+simulated_conf 5s 2s 2s
 for group in lab:20 field-a:90 field-b:90; do
   name="${group%%:*}" count="${group#*:}"
   printf '\033[1;36m$ %s\033[0m\n' "fleet-edge simulate --gateway $GATEWAY --token … --devices $count --prefix $name --group $name --tag prod --config simulated.conf"

@@ -127,6 +127,18 @@ CONF
   AGENT=${PIDS[-1]}
 }
 
+# simulated_conf <poll interval> <poll jitter> <confirmation window>: writes $WORK/simulated.conf, the settings
+# laid over every simulated device's edge.conf (fleet-edge simulate --config).
+simulated_conf() {
+  cat >"$WORK/simulated.conf" <<CONF
+fleet.edge {
+  poll-interval = $1, poll-jitter = $2
+  health { confirmation-window = $3, check-interval = 500ms }
+  registry { plain-http = true, mirrors { "docker.io" = "$REGISTRY" } }
+}
+CONF
+}
+
 # The newest target version of tag main.
 latest_version() {
   pbm_data targets list --tag main | python3 -c 'import json,sys; print(max(int(t["version"]) for t in json.load(sys.stdin)))'

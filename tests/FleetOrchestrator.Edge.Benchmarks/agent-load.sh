@@ -44,13 +44,7 @@ used_ms=$(( ($(cpu_ticks "$AGENT") - start_ticks) * 1000 / TICKS_PER_SECOND ))
 echo "idle agent after installing $TARGET: VmRSS $(rss_mb "$AGENT") MB (peak $peak MB over ${IDLE_SECONDS}s); CPU ${used_ms} ms in ${IDLE_SECONDS}s (clock tick $((1000 / TICKS_PER_SECOND)) ms)"
 
 step "fleet-edge simulate --devices $DEVICES"
-cat >"$WORK/simulated.conf" <<CONF
-fleet.edge {
-  poll-interval = 120s, poll-jitter = 60s
-  health { confirmation-window = 1s, check-interval = 500ms }
-  registry { plain-http = true, mirrors { "docker.io" = "$REGISTRY" } }
-}
-CONF
+simulated_conf 120s 60s 1s
 started=$SECONDS
 background "$WORK/simulate.log" "$EDGE" simulate --gateway "$GATEWAY" --token "$TOKEN" --devices "$DEVICES" --gateway-ca "$GATEWAY_CA" \
   --config "$WORK/simulated.conf" --report-every 10s --data-dir "$WORK/simulate"

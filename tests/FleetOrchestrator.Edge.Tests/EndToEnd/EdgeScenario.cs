@@ -56,6 +56,14 @@ public static class EdgeScenario
 
     public static Task<BufferedCommandResult> EdgeAsync(params string[] args) => FleetEdgeProcess.RunAsync(args);
 
+    /// <summary>Writes the settings <c>fleet-edge simulate --config</c> lays over every simulated device: a 1 s health window, the registry as mirror.</summary>
+    public static string SimulationSettings(TempDirectory data, RegistryProcess registry) => data.Write("shared.conf", $$"""
+        fleet.edge {
+          health { confirmation-window = 1s, check-interval = 200ms }
+          registry { plain-http = true, mirrors { "docker.io" = "{{registry.Address}}" } }
+        }
+        """);
+
     public static async Task<JsonNode> StatusAsync(string dataDirectory) =>
         JsonNode.Parse((await FleetEdgeProcess.RunAsync("status", "--json", "--data-dir", dataDirectory)).StandardOutput)!;
 

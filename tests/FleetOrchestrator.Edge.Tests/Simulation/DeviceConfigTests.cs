@@ -22,12 +22,7 @@ public sealed class DeviceConfigTests
         var (registry, containers, node) = (factory.Registry, factory.Containers, factory.Node);
         using var data = new TempDirectory();
         var published = await PublishAsync(node, containers, 1);
-        var shared = data.Write("shared.conf", $$"""
-            fleet.edge {
-              health { confirmation-window = 1s, check-interval = 200ms }
-              registry { plain-http = true, mirrors { "docker.io" = "{{registry.Address}}" } }
-            }
-            """);
+        var shared = SimulationSettings(data, registry);
         var appsRoot = Path.Combine(data.Path, "sim", "devices", "cfg-1", "compose-apps");
 
         var simulation = FleetEdgeProcess.Start("simulate", "--gateway", node.GatewayUrl.AbsoluteUri, "--token", node.Token, "--devices", "1",

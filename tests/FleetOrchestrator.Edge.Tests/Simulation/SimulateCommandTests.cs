@@ -21,12 +21,7 @@ public sealed class SimulateCommandTests
         var (registry, containers, node) = (factory.Registry, factory.Containers, factory.Node);
         using var data = new TempDirectory();
         await PublishAsync(node, containers, 1);
-        var shared = data.Write("shared.conf", $$"""
-            fleet.edge {
-              health { confirmation-window = 1s, check-interval = 200ms }
-              registry { plain-http = true, mirrors { "docker.io" = "{{registry.Address}}" } }
-            }
-            """);
+        var shared = SimulationSettings(data, registry);
 
         var simulation = FleetEdgeProcess.Start("simulate", "--gateway", node.GatewayUrl.AbsoluteUri, "--token", node.Token, "--devices", "3",
             "--group", "canary", "--poll-interval", "1s", "--report-every", "1s", "--config", shared, "--data-dir", data.Combine("sim"));
