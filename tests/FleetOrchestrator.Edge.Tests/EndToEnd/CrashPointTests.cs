@@ -22,23 +22,14 @@ public sealed class CrashPointTests
     public async Task After_a_crash_at_any_point_the_next_run_ends_on_one_complete_target_with_no_event_lost()
     {
         await using var factory = await EdgeFactory.StartAsync();
-        var (registry, containers, node) = (factory.Registry, factory.Containers, factory.Node);
+        var (containers, node) = (factory.Containers, factory.Node);
         using var device = new TempDirectory();
         var simpleAppCompose = await File.ReadAllTextAsync(Path.Combine(containers.Path, "simple-app", "docker-compose.yml"));
         var version = 1L;
         try
         {
             await PublishVersionAsync(version);
-            Assert.Equal(0, (await EdgeAsync("register", "--gateway", node.GatewayUrl.AbsoluteUri, "--token", node.Token, "--hardware-id", "generic",
-                "--name", "crash-device", "--data-dir", device.Path)).ExitCode);
-            await File.AppendAllTextAsync(Path.Combine(device.Path, EdgeSettings.ConfigFileName), $$"""
-                fleet.edge {
-                  apps = [httpd, simple-app]
-                  compose-command = docker-compose
-                  health { confirmation-window = 2s, start-timeout = 90s, check-interval = 500ms }
-                  registry { plain-http = true, mirrors { "docker.io" = "{{registry.Address}}" } }
-                }
-                """);
+            await factory.RegisterDeviceAsync(device.Path, "crash-device", "httpd, simple-app", "confirmation-window = 2s, start-timeout = 90s, check-interval = 500ms");
             var baseline = await UpdateOnceAsync(device.Path);
             Assert.True(baseline.ExitCode == 0, baseline.StandardError);
             await AssertRunsAsync(version);

@@ -23,18 +23,8 @@ public sealed class DeviceEndToEndTests
         try
         {
             await PublishAsync(node, containers, 1);
-            var registered = await EdgeAsync("register", "--gateway", node.GatewayUrl.AbsoluteUri, "--token", node.Token, "--hardware-id", "generic",
-                "--name", "e2e-device", "--tag", "main", "--data-dir", device.Path);
-            Assert.True(registered.ExitCode == 0, registered.StandardError);
-            await File.AppendAllTextAsync(Path.Combine(device.Path, EdgeSettings.ConfigFileName), $$"""
-                fleet.edge {
-                  apps = [httpd, simple-app]
-                  compose-command = docker-compose
-                  health { confirmation-window = 3s, start-timeout = 90s, check-interval = 500ms }
-                  registry { plain-http = true, mirrors { "docker.io" = "{{registry.Address}}" } }
-                  outbox.retry-interval = 1s
-                }
-                """);
+            await factory.RegisterDeviceAsync(device.Path, "e2e-device", "httpd, simple-app",
+                "confirmation-window = 3s, start-timeout = 90s, check-interval = 500ms", extra: "outbox.retry-interval = 1s");
 
             // 1. First install: the published httpd app answers on its port.
             var first = await UpdateOnceAsync(device.Path);

@@ -1,3 +1,4 @@
+using FleetOrchestrator.Edge.Configuration;
 using System.Text;
 using System.Text.Json.Nodes;
 using Akka.Actor;
@@ -31,6 +32,27 @@ public sealed class EdgeFactory : IAsyncDisposable
         await DockerEngine.PushAsync(await DockerEngine.BusyboxImageAsync(), registry.Address, "offline/busybox", "static");
         var containers = await ContainersGit.FromExamplesAsync(registry.Address, "acme");
         return new EdgeFactory(registry, containers, await RunningNode.StartAsync(registry.Address));
+    }
+
+    /// <summary>
+    /// <c>fleet-edge register</c> of a device of tag main into <paramref name="dataDirectory"/>, then the settings of a device
+    /// whose apps run in the local engine: <paramref name="apps"/>, docker-compose, <paramref name="health"/>, and this
+    /// registry as the plain-HTTP docker.io mirror; <paramref name="extra"/> is added inside <c>fleet.edge</c>.
+    /// </summary>
+    public async Task RegisterDeviceAsync(string dataDirectory, string name, string apps, string health, string extra = "")
+    {
+        var registered = await EdgeScenario.EdgeAsync("register", "--gateway", Node.GatewayUrl.AbsoluteUri, "--token", Node.Token,
+            "--hardware-id", "generic", "--name", name, "--tag", "main", "--data-dir", dataDirectory);
+        Assert.True(registered.ExitCode == 0, registered.StandardError);
+        await File.AppendAllTextAsync(Path.Combine(dataDirectory, EdgeSettings.ConfigFileName), $$"""
+            fleet.edge {
+              apps = [{{apps}}]
+              compose-command = docker-compose
+              health { {{health}} }
+              registry { plain-http = true, mirrors { "docker.io" = "{{Registry.Address}}" } }
+              {{extra}}
+            }
+            """);
     }
 
     public async ValueTask DisposeAsync()

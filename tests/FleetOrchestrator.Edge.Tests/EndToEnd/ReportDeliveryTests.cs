@@ -14,22 +14,12 @@ public sealed class ReportDeliveryTests
     public async Task After_an_install_every_report_is_accepted_by_the_gateway()
     {
         await using var factory = await EdgeFactory.StartAsync();
-        var (registry, containers, node) = (factory.Registry, factory.Containers, factory.Node);
+        var (containers, node) = (factory.Containers, factory.Node);
         using var device = new TempDirectory();
         try
         {
             await PublishAsync(node, containers, 1);
-            var registered = await EdgeAsync("register", "--gateway", node.GatewayUrl.AbsoluteUri, "--token", node.Token, "--hardware-id", "generic",
-                "--name", "reporting-device", "--data-dir", device.Path);
-            Assert.True(registered.ExitCode == 0, registered.StandardError);
-            await File.AppendAllTextAsync(Path.Combine(device.Path, EdgeSettings.ConfigFileName), $$"""
-                fleet.edge {
-                  apps = [httpd]
-                  compose-command = docker-compose
-                  health { confirmation-window = 1s, check-interval = 500ms }
-                  registry { plain-http = true, mirrors { "docker.io" = "{{registry.Address}}" } }
-                }
-                """);
+            await factory.RegisterDeviceAsync(device.Path, "reporting-device", "httpd", "confirmation-window = 1s, check-interval = 500ms");
 
             var updated = await UpdateOnceAsync(device.Path);
 
