@@ -23,6 +23,7 @@ public static class ControlPlaneMessages
         .Add<OpenWaveView>("targets.open-wave-view")
         .Add<PromoteWaveView>("targets.promote-wave-view")
         .Add<CloseWaveView>("targets.close-wave-view")
+        .Add<WithdrawWaveView>("targets.withdraw-wave-view")
         .Add<WaveViewChanged>("targets.wave-view-changed")
         .Add<WaveViewRefused>("targets.wave-view-refused")
         .Add<AdvanceTagViews>("targets.advance-tag-views")

@@ -43,6 +43,7 @@ public sealed class SerializationTests : IDisposable
         yield return [new OpenWaveView("prod", "wave-1", "42")];
         yield return [new PromoteWaveView("prod", "wave-1")];
         yield return [new CloseWaveView("prod", "wave-1")];
+        yield return [new WithdrawWaveView("prod", "wave-1")];
         yield return [new WaveViewChanged("prod", "wave-1", "acme-42", 7)];
         yield return [new WaveViewRefused("prod", "wave-1", "no recorded target has version 42")];
         yield return [new AdvanceTagViews("prod")];

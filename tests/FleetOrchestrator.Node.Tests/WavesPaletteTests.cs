@@ -64,12 +64,19 @@ public sealed class WavesPaletteTests : IAsyncLifetime
         var badLimit = await RunAsync("rollout", "w1", "--limit", "lots");
         var rollout = await RunAsync("rollout", "w1", "--group", "lab", "--limit", "2", "--failure", "10", "--bake", "1h");
         var status = await UntilAsync(s => s.Rows.Any(r => r["released"] == "2"), "w1");
-        var rollback = await RunAsync("abort", "w1", "--rollback");
         var second = await RunAsync("init", "w2", "2", "prod");
+        var rollback = await RunAsync("abort", "w1", "--rollback");
+        var withdrawn = await RunAsync("init", "w2", "2", "prod");
+        var targets = await PbmClient.RunAsync(_host, "targets", "list", ["--tag", "prod"]);
         var list = await RunAsync("list");
         var cancel = await RunAsync("cancel", "w1");
         var pause = await RunAsync("pause", "w1");
         var show = await RunAsync("show", "w1");
+        // A tag whose production is empty has nothing to roll back to: refused, and the wave stays open.
+        await RecordTargetAsync(3, "main");
+        var fresh = await RunAsync("init", "w3", "3", "fresh");
+        var nothingToGoBackTo = await RunAsync("abort", "w3", "--rollback");
+        var plainAbort = await RunAsync("abort", "w3");
 
         AssertOk(init);
         Assert.Contains("acme-2", init.Frames.OfType<TableFrame>().Single().Title);
@@ -77,12 +84,18 @@ public sealed class WavesPaletteTests : IAsyncLifetime
         AssertOk(rollout);
         Assert.Equal("group lab 2 devices", status.Rows.Single()["selection"]);
         Assert.Equal("2", status.Rows.Single()["devices"]);
-        Assert.Equal(ExitCodes.Failed, rollback.End.ExitCode);
-        Assert.StartsWith("abort --rollback is not implemented yet", rollback.End.Message);
         Assert.Equal("tag prod already has an open wave: w1 (Active)", second.End.Message);
-        Assert.Equal(["w1 prod acme-2 Active 1 2"], list.Rows.Select(r => $"{r["wave"]} {r["tag"]} {r["target"]} {r["status"]} {r["stages"]} {r["devices"]}"));
-        AssertOk(cancel);
-        Assert.Equal("wave w1 is Cancelled", pause.End.Message);
-        Assert.Equal("Cancelled", show.Value.GetProperty("status").GetString());
+        AssertOk(rollback);
+        // The wave's target is withdrawn in production (its devices go back to acme-1) and cannot start a wave again.
+        Assert.Equal("acme-2 (version 2) is withdrawn (wave w1 aborted with rollback); publish a new version", withdrawn.End.Message);
+        Assert.Equal(["acme-1 ", "acme-2 wave w1 aborted with rollback"], targets.Rows.Select(r => $"{r["name"]} {r["withdrawn"]}"));
+        Assert.Equal(["w1 prod acme-2 Aborted 1 2"], list.Rows.Select(r => $"{r["wave"]} {r["tag"]} {r["target"]} {r["status"]} {r["stages"]} {r["devices"]}"));
+        Assert.Equal((ExitCodes.Failed, "wave w1 is Aborted"), (cancel.End.ExitCode, cancel.End.Message));
+        Assert.Equal("wave w1 is Aborted", pause.End.Message);
+        Assert.Equal("Aborted", show.Value.GetProperty("status").GetString());
+        Assert.Equal("aborted by an operator; acme-2 is withdrawn and its devices go back to production", show.Value.GetProperty("reason").GetString());
+        AssertOk(fresh);
+        Assert.Equal("tag fresh has no production target to roll back to; abort without --rollback leaves the devices where they are", nothingToGoBackTo.End.Message);
+        AssertOk(plainAbort);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.Tuf.Metadata;
 using FleetOrchestrator.Tuf.Repository;
 
@@ -16,7 +17,11 @@ public sealed record TargetSummary(
     string? CreatedAt,
     long Length,
     IReadOnlyDictionary<string, string> Hashes,
-    JsonObject? Custom);
+    JsonObject? Custom)
+{
+    /// <summary>Why the target was withdrawn (<c>waves abort --rollback</c>); null when it was not.</summary>
+    public string? Withdrawn => Custom?[TargetCustom.Withdrawn]?.ToString();
+}
 
 /// <summary>The targets of the production views of a <see cref="RepositoryMetadata"/>, read from their signed targets metadata.</summary>
 public static class TargetCatalog

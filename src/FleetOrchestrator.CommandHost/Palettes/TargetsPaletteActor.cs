@@ -7,7 +7,7 @@ namespace FleetOrchestrator.CommandHost.Palettes;
 /// <summary>The <c>targets</c> palette: listings read from the target registry's current metadata; <c>tag</c> and <c>prune</c> change its production views.</summary>
 public sealed class TargetsPaletteActor(IActorRef targetRegistry, TimeSpan askTimeout) : PaletteActor(PaletteCatalog.Targets)
 {
-    public static readonly IReadOnlyList<string> ListColumns = ["name", "version", "tags", "hardware ids", "apps", "created"];
+    public static readonly IReadOnlyList<string> ListColumns = ["name", "version", "tags", "hardware ids", "apps", "created", "withdrawn"];
 
     protected override void Execute(CommandInvocation invocation, CommandOutput output)
     {
@@ -19,7 +19,7 @@ public sealed class TargetsPaletteActor(IActorRef targetRegistry, TimeSpan askTi
                 {
                     var targets = TargetCatalog.Of(await MetadataAsync(targetRegistry, askTimeout), tag);
                     output.Table(ListColumns, targets.Select(t => (IReadOnlyList<string?>)
-                        [t.Name, t.Version, string.Join(",", t.Tags), string.Join(",", t.HardwareIds), string.Join(",", t.Apps.Keys), t.CreatedAt]));
+                        [t.Name, t.Version, string.Join(",", t.Tags), string.Join(",", t.HardwareIds), string.Join(",", t.Apps.Keys), t.CreatedAt, t.Withdrawn]));
                 });
                 return;
             case "show":
@@ -30,7 +30,7 @@ public sealed class TargetsPaletteActor(IActorRef targetRegistry, TimeSpan askTi
                     var target = TargetCatalog.Find(targets, version)
                         ?? throw new CommandFailedException(ErrorCodes.NotFound, $"no target with version or name \"{version}\"" +
                             (targets.Count == 0 ? " (nothing is published)" : $"; versions: {string.Join(", ", targets.Select(t => t.Version).Distinct().TakeLast(20))}"));
-                    output.Value(new { target.Name, target.Version, target.Tags, target.HardwareIds, target.Apps, target.CreatedAt, target.Length, target.Hashes, target.Custom });
+                    output.Value(new { target.Name, target.Version, target.Tags, target.HardwareIds, target.Apps, target.CreatedAt, target.Withdrawn, target.Length, target.Hashes, target.Custom });
                 });
                 return;
             case "tag":

@@ -56,9 +56,11 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
             tags => new TargetRecorded(record.Name, tags.ToDictionary(t => t, t => _state!.Tags[t].TargetsVersion))));
         Command<OpenWaveView>(open => ChangeWaveView(open.Tag, open.Wave, () => TargetsState.OpenWave(_repository!, _settings.Signers, _time, open)));
         Command<PromoteWaveView>(promote => ChangeWaveView(promote.Tag, promote.Wave,
-            () => TargetsState.EndWave(_repository!, _settings.Signers, _time, promote.Tag, promote.Wave, promote: true)));
+            () => TargetsState.EndWave(_repository!, _settings.Signers, _time, promote.Tag, promote.Wave, WaveViewEnd.Promote)));
         Command<CloseWaveView>(close => ChangeWaveView(close.Tag, close.Wave,
-            () => TargetsState.EndWave(_repository!, _settings.Signers, _time, close.Tag, close.Wave, promote: false)));
+            () => TargetsState.EndWave(_repository!, _settings.Signers, _time, close.Tag, close.Wave, WaveViewEnd.Close)));
+        Command<WithdrawWaveView>(withdraw => ChangeWaveView(withdraw.Tag, withdraw.Wave,
+            () => TargetsState.EndWave(_repository!, _settings.Signers, _time, withdraw.Tag, withdraw.Wave, WaveViewEnd.Withdraw)));
         Command<AdvanceTagViews>(advance => Change($"advancing the views of tag {advance.Tag}",
             () => TargetsState.AdvanceViews(_repository!, _settings.Signers, _time, advance.Tag),
             reason => new WaveViewRefused(advance.Tag, "", reason), version => new TagViewsAdvanced(advance.Tag, version)));

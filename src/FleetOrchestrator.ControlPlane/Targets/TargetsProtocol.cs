@@ -35,6 +35,14 @@ public sealed record PromoteWaveView(string Tag, string Wave) : IFleetMessage;
 /// <summary>The wave's view is closed; production is unchanged.</summary>
 public sealed record CloseWaveView(string Tag, string Wave) : IFleetMessage;
 
+/// <summary>
+/// The wave's view is closed and its target withdrawn from the tag (<c>waves abort --rollback</c>): the target joins the
+/// production view marked <c>custom.withdrawn</c>, which tells the devices running it to go back to the newest production
+/// target — a downgrade that signed metadata authorises, where a device never downgrades on its own. Refused when
+/// production has no other target to go back to.
+/// </summary>
+public sealed record WithdrawWaveView(string Tag, string Wave) : IFleetMessage;
+
 /// <summary>The change is signed: the tag's views are at <see cref="TargetsVersion"/>; <see cref="Target"/> is the wave's target.</summary>
 public sealed record WaveViewChanged(string Tag, string Wave, string Target, int TargetsVersion) : IFleetMessage;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.Tuf.Crypto;
 using FleetOrchestrator.Tuf.Metadata;
 using FleetOrchestrator.Tuf.Repository;
@@ -53,20 +54,34 @@ public static class TargetsState
         return ([Sign(scratch, command.Tag)], name);
     }
 
-    /// <summary>The events of promoting (production gets the wave's target) or closing a wave's view, and the wave's target name.</summary>
-    public static (IReadOnlyList<TagSigned> Events, string Target) EndWave(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time, string tag, string wave, bool promote)
+    /// <summary>
+    /// The events of ending a wave's view (see <see cref="WaveViewEnd"/>), and the wave's target name(s). Withdrawing is
+    /// refused when production holds no target the devices could go back to.
+    /// </summary>
+    public static (IReadOnlyList<TagSigned> Events, string Target) EndWave(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time, string tag, string wave, WaveViewEnd end)
     {
         var views = current.State.Tags.GetValueOrDefault(tag)?.Views;
         if (views?.GetValueOrDefault(wave) is not { } waveView || wave == TufRepository.ProductionView)
             throw new TargetRejectedException($"tag {tag} has no wave view \"{wave}\"");
         var production = views[TufRepository.ProductionView];
         var added = waveView.Targets.Where(t => !production.Targets.ContainsKey(t.Key)).ToList();
+        if (end == WaveViewEnd.Withdraw && !production.Targets.Values.Any(t => !IsWithdrawn(t)))
+            throw new TargetRejectedException($"tag {tag} has no production target to roll back to; abort without --rollback leaves the devices where they are");
         var scratch = Scratch(current, signers, time);
-        if (promote)
-            foreach (var (name, target) in added) scratch.AddTarget(tag, TufRepository.ProductionView, name, target.Content, target.Custom);
+        foreach (var (name, target) in end == WaveViewEnd.Close ? [] : added)
+            scratch.AddTarget(tag, TufRepository.ProductionView, name, target.Content, end == WaveViewEnd.Withdraw ? Withdrawn(target.Custom, wave) : target.Custom);
         scratch.RemoveView(tag, wave);
         return ([Sign(scratch, tag)], string.Join(", ", added.Select(t => t.Key)));
     }
+
+    private static JsonObject Withdrawn(JsonObject? custom, string wave)
+    {
+        var copy = custom?.DeepClone().AsObject() ?? new JsonObject();
+        copy[TargetCustom.Withdrawn] = $"wave {wave} aborted with rollback";
+        return copy;
+    }
+
+    private static bool IsWithdrawn(StoredTarget target) => target.Custom?[TargetCustom.Withdrawn] is not null;
 
     /// <summary>
     /// Adds the target(s) of a version to the production view of each tag of <paramref name="command"/> (creating new
@@ -153,13 +168,19 @@ public static class TargetsState
         return ([signed], signed.State.TargetsVersion);
     }
 
-    /// <summary>Every recorded target whose <c>custom.version</c> is <paramref name="version"/>, once per name (production views first).</summary>
+    /// <summary>Every recorded target whose <c>custom.version</c> is <paramref name="version"/>, once per name (production views first); refused when withdrawn.</summary>
     private static IReadOnlyList<(string Name, StoredTarget Target)> TargetsOfVersion(RepositoryState state, string version)
     {
         var targets = state.Tags.Values.SelectMany(t => t.Views.OrderBy(v => v.Key != TufRepository.ProductionView))
             .SelectMany(v => OfVersion(v.Value.Targets, version))
             .DistinctBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, t.Value)).ToList();
-        return targets.Count > 0 ? targets : throw new TargetRejectedException($"no recorded target has version {version}");
+        if (targets.Count == 0) throw new TargetRejectedException($"no recorded target has version {version}");
+        // A withdrawn target stays withdrawn in every tag: devices that rolled back must not be offered it again.
+        var withdrawn = state.Tags.Values.Select(t => t.Views[TufRepository.ProductionView])
+            .SelectMany(v => OfVersion(v.Targets, version)).FirstOrDefault(t => IsWithdrawn(t.Value));
+        return withdrawn.Value is { } target
+            ? throw new TargetRejectedException($"{withdrawn.Key} (version {version}) is withdrawn ({target.Custom![TargetCustom.Withdrawn]}); publish a new version")
+            : targets;
     }
 
     private static IEnumerable<KeyValuePair<string, StoredTarget>> OfVersion(IReadOnlyDictionary<string, StoredTarget> targets, string version) =>
@@ -227,6 +248,9 @@ public static class TargetsState
         return new RepositoryMetadata(revision, state.Roots, views);
     }
 }
+
+/// <summary>How a wave's view ends: its target joins production (complete), nothing changes (cancel, abort), or its target is withdrawn (abort --rollback).</summary>
+public enum WaveViewEnd { Promote, Close, Withdraw }
 
 /// <summary>A target that cannot be recorded; the message names what is wrong.</summary>
 public sealed class TargetRejectedException(string message) : Exception(message);

@@ -89,11 +89,8 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
             if (wave.Status == WaveStatus.Paused) events.Add(new WaveStatusChanged(wave.Wave, WaveStatus.Active, "resumed by an operator", Now));
             PersistAndAnswer(events, wave.Wave, then: () => Self.Tell(Evaluate.Instance));
         });
-        Command<AbortWave>(abort =>
-        {
-            if (abort.Rollback && Refuse(abort.Wave, "abort --rollback is not implemented yet: devices would need a target above the wave's to go back; abort without it leaves them where they are")) return;
-            EndWave(abort, abort.Wave, new CloseWaveView(TagOf(abort.Wave), abort.Wave));
-        });
+        Command<AbortWave>(abort => EndWave(abort, abort.Wave,
+            abort.Rollback ? new WithdrawWaveView(TagOf(abort.Wave), abort.Wave) : new CloseWaveView(TagOf(abort.Wave), abort.Wave)));
         Command<CancelWave>(cancel => EndWave(cancel, cancel.Wave, new CloseWaveView(TagOf(cancel.Wave), cancel.Wave)));
         Command<CompleteWave>(complete => EndWave(complete, complete.Wave, new PromoteWaveView(TagOf(complete.Wave), complete.Wave)));
         Command<GetWave>(get =>
@@ -162,6 +159,8 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         IWaveEvent e = answered.Command switch
         {
             InitWave init => new WaveInitialized(init.Wave, init.Tag, init.Version, changed.Target, Now),
+            AbortWave { Rollback: true } => new WaveStatusChanged(wave, WaveStatus.Aborted,
+                $"aborted by an operator; {changed.Target} is withdrawn and its devices go back to production", Now),
             AbortWave => new WaveStatusChanged(wave, WaveStatus.Aborted, "aborted by an operator", Now),
             CancelWave => new WaveStatusChanged(wave, WaveStatus.Cancelled, "cancelled by an operator", Now),
             _ => new WaveStatusChanged(wave, WaveStatus.Completed, $"{_waves[wave].Target} is production for tag {_waves[wave].Tag}", Now),

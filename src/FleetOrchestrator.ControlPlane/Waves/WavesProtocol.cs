@@ -16,7 +16,10 @@ public sealed record PauseWave(string Wave) : IFleetMessage;
 /// <summary>Continues a paused wave; a tripped stage or one waiting for approval is accepted and the next stage starts.</summary>
 public sealed record ResumeWave(string Wave) : IFleetMessage;
 
-/// <summary>Stops the wave; its devices go back to the production view (they keep what they installed).</summary>
+/// <summary>
+/// Stops the wave; its devices go back to the production view. They keep what they installed, unless
+/// <see cref="Rollback"/>: then the wave's target is withdrawn and they install the newest production target again.
+/// </summary>
 public sealed record AbortWave(string Wave, bool Rollback) : IFleetMessage;
 
 /// <summary>The wave's target becomes production for the whole tag.</summary>

@@ -1,12 +1,16 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.Tuf.Metadata;
 
 namespace FleetOrchestrator.Edge.Agent;
 
-/// <summary>A target as the device reads it from trusted metadata: <c>custom.version</c>, hardware ids, tags and app URIs.</summary>
+/// <summary>
+/// A target as the device reads it from trusted metadata: <c>custom.version</c>, hardware ids, tags, app URIs, and
+/// whether the factory withdrew it (<c>custom.withdrawn</c>, set by <c>waves abort --rollback</c>).
+/// </summary>
 public sealed record TargetCandidate(string Name, long Version, IReadOnlyList<string> HardwareIds, IReadOnlyList<string> Tags,
-    IReadOnlyDictionary<string, string> Apps)
+    IReadOnlyDictionary<string, string> Apps, bool Withdrawn = false)
 {
     /// <summary>
     /// Reads the REFERENCE <c>custom</c> fields of a target; null with <paramref name="problem"/> when they are malformed
@@ -31,7 +35,7 @@ public sealed record TargetCandidate(string Name, long Version, IReadOnlyList<st
                 return Fail($"custom.docker_compose_apps.{app}.uri is not a string", out problem);
             apps[app] = uri;
         }
-        return new TargetCandidate(name, version, hardwareIds, tags, apps);
+        return new TargetCandidate(name, version, hardwareIds, tags, apps, custom[TargetCustom.Withdrawn] is not null);
 
         static TargetCandidate? Fail(string text, out string? problem)
         {
@@ -65,8 +69,9 @@ public sealed record InstalledVersion(string Name, long Version);
 
 /// <summary>
 /// The pure device-side target selection (REFERENCE "Targets"; DESIGN §3): keep targets listing the device's
-/// hardware id and tag, skip those that failed on this device, take the highest integer version (ties: the
-/// ordinally greatest name), and refuse a lower version than the installed one unless downgrades are allowed.
+/// hardware id and tag, skip those that failed on this device or were withdrawn, take the highest integer version
+/// (ties: the ordinally greatest name), and refuse a lower version than the installed one unless downgrades are
+/// allowed — or the installed one was withdrawn: then the signed metadata itself sends the device back.
 /// </summary>
 public static class TargetSelection
 {
@@ -74,14 +79,17 @@ public static class TargetSelection
         InstalledVersion? installed, IReadOnlySet<string> failedHere, bool downgradeAllowed)
     {
         var matching = candidates.Where(t => t.HardwareIds.Contains(hardwareId, StringComparer.Ordinal) && t.Tags.Contains(tag, StringComparer.Ordinal)).ToList();
-        var usable = matching.Where(t => !failedHere.Contains(t.Name)).ToList();
+        var usable = matching.Where(t => !failedHere.Contains(t.Name) && !t.Withdrawn).ToList();
         var best = usable.OrderByDescending(t => t.Version).ThenByDescending(t => t.Name, StringComparer.Ordinal).FirstOrDefault();
         if (best is null)
             return new TargetChoice(SelectionOutcome.NoTarget, null, matching.Count == 0
                 ? $"no target for hardware id {hardwareId} and tag {tag}"
-                : $"every target for hardware id {hardwareId} and tag {tag} failed on this device ({string.Join(", ", matching.Select(t => t.Name).Order(StringComparer.Ordinal))}); an operator can retry them");
+                : $"every target for hardware id {hardwareId} and tag {tag} failed on this device or was withdrawn ({string.Join(", ", matching.Select(t => t.Name).Order(StringComparer.Ordinal))}); an operator can retry them");
         if (installed is not null && best.Name == installed.Name)
             return new TargetChoice(SelectionOutcome.UpToDate, best, $"{best.Name} (version {best.Version}) is installed");
+        var installedWithdrawn = installed is not null && matching.Any(t => t.Withdrawn && t.Name == installed.Name);
+        if (installedWithdrawn)
+            return new TargetChoice(SelectionOutcome.Install, best, $"{installed!.Name} (version {installed.Version}) was withdrawn: back to {best.Name} (version {best.Version})");
         if (installed is not null && best.Version < installed.Version && !downgradeAllowed)
             return new TargetChoice(SelectionOutcome.DowngradeRefused, best,
                 $"the newest target {best.Name} has version {best.Version}, lower than the installed {installed.Name} (version {installed.Version}); downgrade is not allowed");

@@ -1,4 +1,5 @@
 using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.Tuf.Repository;
 
 namespace FleetOrchestrator.ControlPlane.Tests.Targets;
@@ -21,7 +22,7 @@ public class WaveViewTests : RepositoryScenario
         var prod = State.Tags["prod"];
         Assert.Equal(2, prod.TargetsVersion); // both views signed at the same, higher version
 
-        var (promoted, _) = TargetsState.EndWave(Repository, Test.Signers, Time, "prod", "wave-1", promote: true);
+        var (promoted, _) = TargetsState.EndWave(Repository, Test.Signers, Time, "prod", "wave-1", WaveViewEnd.Promote);
         State = promoted.Aggregate(State, TargetsState.Apply);
         Assert.Equal(["acme-1", "acme-2"], Served("prod").Targets.Keys.Order());
         Assert.DoesNotContain("wave-1", State.Tags["prod"].Views.Keys);
@@ -32,9 +33,41 @@ public class WaveViewTests : RepositoryScenario
     public void Closing_a_wave_leaves_production_as_it_was()
     {
         Apply(r => TargetsState.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-2", "2")).Events);
-        Apply(r => TargetsState.EndWave(r, Test.Signers, Time, "prod", "wave-2", promote: false).Events);
+        Apply(r => TargetsState.EndWave(r, Test.Signers, Time, "prod", "wave-2", WaveViewEnd.Close).Events);
         Assert.Equal(["acme-1"], Served("prod").Targets.Keys);
         Assert.Equal([TufRepository.ProductionView], State.Tags["prod"].Views.Keys);
+    }
+
+    [Fact]
+    public void Withdrawing_a_wave_lists_its_target_in_production_marked_withdrawn_and_refuses_it_afterwards()
+    {
+        Apply(r => TargetsState.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-4", "2")).Events);
+        var before = State.Tags["prod"].TargetsVersion;
+
+        var (events, target) = TargetsState.EndWave(Repository, Test.Signers, Time, "prod", "wave-4", WaveViewEnd.Withdraw);
+        State = events.Aggregate(State, TargetsState.Apply);
+
+        Assert.Equal("acme-2", target);
+        Assert.Equal([TufRepository.ProductionView], State.Tags["prod"].Views.Keys);
+        Assert.Equal(before + 1, State.Tags["prod"].TargetsVersion);
+        // Signed for devices: acme-1 as it was, acme-2 marked, so the wave's devices go back to acme-1.
+        var production = Served("prod").Targets;
+        Assert.Equal(["acme-1", "acme-2"], production.Keys.Order());
+        Assert.Null(production["acme-1"].Custom![TargetCustom.Withdrawn]);
+        Assert.Equal("wave wave-4 aborted with rollback", (string)production["acme-2"].Custom![TargetCustom.Withdrawn]!);
+        // The tag main, where CI published acme-2, is not touched, but no wave or tagging may offer acme-2 again.
+        Assert.Null(Served("main").Targets["acme-2"].Custom![TargetCustom.Withdrawn]);
+        Assert.Equal("acme-2 (version 2) is withdrawn (wave wave-4 aborted with rollback); publish a new version",
+            Assert.Throws<TargetRejectedException>(() => TargetsState.OpenWave(Repository, Test.Signers, Time, new OpenWaveView("main", "wave-5", "2"))).Message);
+        Assert.Throws<TargetRejectedException>(() => TargetsState.Tag(Repository, Test.Signers, Time, new TagTargets("2", ["lab"])));
+    }
+
+    [Fact]
+    public void Withdrawing_is_refused_when_production_has_nothing_to_go_back_to()
+    {
+        Apply(r => TargetsState.OpenWave(r, Test.Signers, Time, new OpenWaveView("fresh", "wave-6", "2")).Events);
+        Assert.Equal("tag fresh has no production target to roll back to; abort without --rollback leaves the devices where they are",
+            Assert.Throws<TargetRejectedException>(() => TargetsState.EndWave(Repository, Test.Signers, Time, "fresh", "wave-6", WaveViewEnd.Withdraw)).Message);
     }
 
     [Fact]
@@ -64,7 +97,7 @@ public class WaveViewTests : RepositoryScenario
         Assert.Contains("is the production view",
             Assert.Throws<TargetRejectedException>(() => TargetsState.OpenWave(Repository, Test.Signers, Time, new OpenWaveView("prod", TufRepository.ProductionView, "2"))).Message);
         Assert.Equal("tag prod has no wave view \"w\"",
-            Assert.Throws<TargetRejectedException>(() => TargetsState.EndWave(Repository, Test.Signers, Time, "prod", "w", promote: true)).Message);
+            Assert.Throws<TargetRejectedException>(() => TargetsState.EndWave(Repository, Test.Signers, Time, "prod", "w", WaveViewEnd.Promote)).Message);
         Apply(r => TargetsState.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "w", "2")).Events);
         Assert.Throws<RepositoryException>(() => TargetsState.OpenWave(Repository, Test.Signers, Time, new OpenWaveView("prod", "w", "2")));
     }

@@ -6,8 +6,8 @@ namespace FleetOrchestrator.Edge.Tests.Agent;
 
 public sealed class TargetSelectionTests
 {
-    private static TargetCandidate T(string name, long version, string hw = "rpi4", string tag = "main") =>
-        new(name, version, [hw], [tag], new Dictionary<string, string> { ["web"] = $"r/f/web@sha256:{version}" });
+    private static TargetCandidate T(string name, long version, string hw = "rpi4", string tag = "main", bool withdrawn = false) =>
+        new(name, version, [hw], [tag], new Dictionary<string, string> { ["web"] = $"r/f/web@sha256:{version}" }, withdrawn);
 
     private static readonly HashSet<string> NoneFailed = [];
 
@@ -26,6 +26,12 @@ public sealed class TargetSelectionTests
         { "a lower version is refused", [T("a-1", 1)], new("a-4", 4), [], false, SelectionOutcome.DowngradeRefused, "a-1" },
         { "a lower version with downgrade allowed", [T("a-1", 1)], new("a-4", 4), [], true, SelectionOutcome.Install, "a-1" },
         { "equal versions: the greatest name wins", [T("a-2", 2), T("b-2", 2)], null, [], false, SelectionOutcome.Install, "b-2" },
+        { "a withdrawn target is never installed", [T("a-1", 1), T("a-2", 2, withdrawn: true)], null, [], false, SelectionOutcome.Install, "a-1" },
+        { "a newer withdrawn target is not an update", [T("a-1", 1), T("a-2", 2, withdrawn: true)], new("a-1", 1), [], false, SelectionOutcome.UpToDate, "a-1" },
+        { "running a withdrawn target goes back down", [T("a-1", 1), T("a-2", 2), T("a-3", 3, withdrawn: true)], new("a-3", 3), [], false, SelectionOutcome.Install, "a-2" },
+        { "back down skips what failed here", [T("a-1", 1), T("a-2", 2), T("a-3", 3, withdrawn: true)], new("a-3", 3), ["a-2"], false, SelectionOutcome.Install, "a-1" },
+        { "withdrawn for another tag does not count", [T("a-1", 1), T("a-3", 3, tag: "devel", withdrawn: true)], new("a-3", 3), [], false, SelectionOutcome.DowngradeRefused, "a-1" },
+        { "withdrawn with nothing to go back to: keep running", [T("a-3", 3, withdrawn: true)], new("a-3", 3), [], false, SelectionOutcome.NoTarget, null },
     };
 
     [Theory]
@@ -45,7 +51,9 @@ public sealed class TargetSelectionTests
         var refused = TargetSelection.Select([T("a-1", 1)], "rpi4", "main", new("a-4", 4), NoneFailed, false);
         Assert.Equal("the newest target a-1 has version 1, lower than the installed a-4 (version 4); downgrade is not allowed", refused.Reason);
         var none = TargetSelection.Select([T("a-1", 1)], "rpi4", "main", null, new HashSet<string> { "a-1" }, false);
-        Assert.Contains("failed on this device (a-1)", none.Reason);
+        Assert.Contains("failed on this device or was withdrawn (a-1)", none.Reason);
+        var back = TargetSelection.Select([T("a-1", 1), T("a-4", 4, withdrawn: true)], "rpi4", "main", new("a-4", 4), NoneFailed, false);
+        Assert.Equal("a-4 (version 4) was withdrawn: back to a-1 (version 1)", back.Reason);
     }
 
     private static TargetFile File(string custom) => new(10, new Dictionary<string, string> { ["sha256"] = "00" }, JsonNode.Parse(custom)!.AsObject());
@@ -60,6 +68,11 @@ public sealed class TargetSelectionTests
         Assert.Null(problem);
         Assert.Equal(7, candidate!.Version);
         Assert.Equal("r/acme/web@sha256:ab", candidate.Apps["web"]);
+        Assert.False(candidate.Withdrawn);
+        var withdrawn = TargetCandidate.FromTarget("acme-8", File("""
+            {"version":"8","hardwareIds":["rpi4"],"tags":["main"],"docker_compose_apps":{},"withdrawn":"wave w aborted with rollback"}
+            """), out _);
+        Assert.True(withdrawn!.Withdrawn);
     }
 
     [Theory]
