@@ -97,7 +97,9 @@ until_ok 240 "the failure gate to pause wave 2" wave_is w2 Paused
 pbm waves status w2
 FAILED="$(pbm_data devices list --tag prod --status install-failed | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["device"])')"
 pbm devices updates "$FAILED"
-pbm waves cancel w2
+# Abort with rollback withdraws the broken target: devices that run it go back to production, no wave offers it again.
+pbm waves abort w2 --rollback
+pbm targets list --tag prod
 
 step "compose-apps on the real device (still on target $V1)"
 run curl -fsS http://127.0.0.1:18080/

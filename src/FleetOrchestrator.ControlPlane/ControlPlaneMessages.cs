@@ -47,6 +47,7 @@ public static class ControlPlaneMessages
         .Add<WaveRefused>("waves.refused")
         .Add<WaveList>("waves.wave-list")
         .Add<AssignDeviceView>("waves.assign-device-view")
+        .Add<DeviceViewAssigned>("waves.device-view-assigned")
         .Add<WaveInitialized>("waves.initialized")
         .Add<WaveStageAdded>("waves.stage-added")
         .Add<WaveStageStarted>("waves.stage-started")

@@ -84,8 +84,15 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
             case Waves.AssignDeviceView command:
             {
                 var (assigned, refusal) = _state.Decide(command);
+                var replyTo = Sender;
+                var done = new Waves.DeviceViewAssigned(command.DeviceId, command.Tag);
                 if (refusal is not null) Log.Warning("view {0} not assigned to {1}: {2}", command.View ?? "production", command.DeviceId, refusal);
-                else if (assigned is not null) PersistAndApply(assigned, PublishServed);
+                if (assigned is null) replyTo.Tell(done);
+                else PersistAndApply(assigned, () =>
+                {
+                    PublishServed();
+                    replyTo.Tell(done);
+                });
                 break;
             }
             case ChangeDeviceGroup command:

@@ -38,8 +38,7 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ImmutableDictionary<string, WaveRecord> _waves = WavesState.Empty;
     private bool _evaluating;
-    // Tags whose devices were moved to another view since their views were last advanced: the first and last move.
-    private readonly Dictionary<string, (DateTimeOffset First, DateTimeOffset Last)> _viewsMoved = new(StringComparer.Ordinal);
+    private readonly MovedViews _viewsMoved;
 
     public WavesActor(FleetTable fleet, IActorRef targetRegistry, IActorRef deviceTwins, WavesSettings settings)
     {
@@ -48,13 +47,14 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         _deviceTwins = deviceTwins;
         _settings = settings;
         _time = settings.Time ?? TimeProvider.System;
+        _viewsMoved = new MovedViews(Propagation, AcknowledgementTimeout);
 
         Recover<SnapshotOffer>(offer => _waves = ((WavesSnapshot)offer.Snapshot).Waves.ToImmutableDictionary(w => w.Wave, StringComparer.Ordinal));
         Recover<IWaveEvent>(e => _waves = WavesState.Apply(_waves, e));
         Recover<RecoveryCompleted>(_ =>
         {
             // A move may have been made just before a stop: advance the views of every open wave's tag once.
-            foreach (var wave in _waves.Values.Where(w => w.IsOpen)) ViewsMoved(wave.Tag);
+            foreach (var wave in _waves.Values.Where(w => w.IsOpen)) _viewsMoved.Moved(wave.Tag, 0, Now);
             Timers.StartPeriodicTimer("evaluate", Evaluate.Instance, settings.EvaluateInterval);
         });
         Ready();
@@ -111,6 +111,7 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
             StartEvaluation();
         });
         Command<Evaluated>(OnEvaluated);
+        Command<DeviceViewAssigned>(assigned => _viewsMoved.Acknowledged(assigned.Tag, Now));
         Command<TagViewsAdvanced>(advanced => _log.Info("views of tag {0} advanced to version {1}: moved devices read their new view", advanced.Tag, advanced.TargetsVersion));
         Command<WaveViewRefused>(refused => _log.Warning("advancing the views of tag {0} failed: {1}", refused.Tag, refused.Reason));
         Command<Status.Failure>(failure =>
@@ -172,8 +173,7 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
             // An ended wave hands its devices back to production: after complete that view has the wave's target.
             if (!record.IsOpen)
             {
-                foreach (var device in record.Devices) _deviceTwins.Tell(new AssignDeviceView(device, record.Tag, null));
-                ViewsMoved(record.Tag);
+                MoveViews(record.Tag, null, record.Devices.ToList());
             }
             _log.Info("wave {0}: {1}", wave, record.Status);
             answered.ReplyTo.Tell(new WaveAccepted(record.Summary()));
@@ -217,36 +217,29 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         if (e is WaveDevicesReleased released)
         {
             var wave = _waves[released.Wave];
-            foreach (var device in released.DeviceIds) _deviceTwins.Tell(new AssignDeviceView(device, wave.Tag, wave.Wave));
-            ViewsMoved(wave.Tag);
+            MoveViews(wave.Tag, wave.Wave, released.DeviceIds);
         }
         if (e is WaveStageDecided { Status: StageStatus.Tripped } tripped)
             _log.Warning("wave {0} stage {1} tripped: {2}", tripped.Wave, tripped.Stage, tripped.Reason);
         if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(new WavesSnapshot(_waves.Values.ToList()));
     }
 
-    private void ViewsMoved(string tag) => _viewsMoved[tag] = (_viewsMoved.TryGetValue(tag, out var moved) ? moved.First : Now, Now);
-
-    /// <summary>
-    /// A TUF client does not read new metadata while the version it is served stays the same, and all views of a tag
-    /// share their version: a device moved to another view sees it only once the tag's views are signed again
-    /// (<see cref="AdvanceTagViews"/>). That is asked once the moves had time to reach the twins and every gateway
-    /// (<see cref="SettleTime"/>); moves made meanwhile (a ramp) are covered by the next one.
-    /// </summary>
-    private void AdvanceMovedViews()
+    /// <summary>Hands <paramref name="devices"/> the view (null: production); their twins acknowledge with <see cref="DeviceViewAssigned"/>.</summary>
+    private void MoveViews(string tag, string? view, IReadOnlyCollection<string> devices)
     {
-        var now = Now;
-        foreach (var (tag, moved) in _viewsMoved.Where(m => now - m.Value.First >= SettleTime).ToList())
-        {
-            _targetRegistry.Tell(new AdvanceTagViews(tag));
-            if (now - moved.Last >= SettleTime) _viewsMoved.Remove(tag);
-            else _viewsMoved[tag] = (moved.Last, moved.Last);
-        }
+        foreach (var device in devices) _deviceTwins.Tell(new AssignDeviceView(device, tag, view));
+        _viewsMoved.Moved(tag, devices.Count, Now);
     }
 
-    private TimeSpan SettleTime => _settings.EvaluateInterval > MinimumSettleTime ? _settings.EvaluateInterval : MinimumSettleTime;
+    /// <summary>Re-signs the views of tags whose moves every gateway now serves (see <see cref="MovedViews"/>).</summary>
+    private void AdvanceMovedViews()
+    {
+        foreach (var tag in _viewsMoved.Due(Now)) _targetRegistry.Tell(new AdvanceTagViews(tag));
+    }
 
-    private static readonly TimeSpan MinimumSettleTime = TimeSpan.FromSeconds(3);
+    // Distributed pub/sub reaches other nodes' gateways well within this; the evaluation tick adds its own delay.
+    private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan AcknowledgementTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Persists what an evaluation decided, for the waves still active (an operator may have paused or ended one meanwhile).</summary>
     private void OnEvaluated(Evaluated evaluated)

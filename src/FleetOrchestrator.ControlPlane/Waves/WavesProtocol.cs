@@ -58,8 +58,14 @@ public enum WaveStatus { Active, Paused, Completed, Cancelled, Aborted }
 [JsonConverter(typeof(JsonStringEnumConverter<StageStatus>))]
 public enum StageStatus { Pending, Running, Baking, AwaitingApproval, Passed, Tripped }
 
-/// <summary>Tells a device's twin which repository view its gateway serves it (a wave's, or production when <see cref="View"/> is null).</summary>
+/// <summary>
+/// Tells a device's twin which repository view its gateway serves it (a wave's, or production when <see cref="View"/> is
+/// null); answered with <see cref="DeviceViewAssigned"/>.
+/// </summary>
 public sealed record AssignDeviceView(string DeviceId, string Tag, string? View) : IWithDeviceId, IFleetMessage;
+
+/// <summary>The twin has persisted the view and published it to the gateways (or refused it, logged, and changed nothing).</summary>
+public sealed record DeviceViewAssigned(string DeviceId, string Tag) : IFleetMessage;
 
 // ---- persisted events -------------------------------------------------------------------------------
 

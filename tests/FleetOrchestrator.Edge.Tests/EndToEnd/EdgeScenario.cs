@@ -25,13 +25,14 @@ public sealed class EdgeFactory : IAsyncDisposable
     public ContainersGit Containers { get; }
     public RunningNode Node { get; }
 
-    public static async Task<EdgeFactory> StartAsync()
+    /// <param name="hocon">Node tunables over the shipped ones (see <see cref="RunningNode.StartAsync"/>).</param>
+    public static async Task<EdgeFactory> StartAsync(string? hocon = null)
     {
         await DockerEngine.RequireAsync(); // publishing builds the example containers
         var registry = await RegistryProcess.StartAsync();
         await DockerEngine.PushAsync(await DockerEngine.BusyboxImageAsync(), registry.Address, "offline/busybox", "static");
         var containers = await ContainersGit.FromExamplesAsync(registry.Address, "acme");
-        return new EdgeFactory(registry, containers, await RunningNode.StartAsync(registry.Address));
+        return new EdgeFactory(registry, containers, await RunningNode.StartAsync(registry.Address, hocon));
     }
 
     /// <summary>
@@ -89,11 +90,16 @@ public static class EdgeScenario
     public static async Task<JsonNode> StatusAsync(string dataDirectory) =>
         JsonNode.Parse((await FleetEdgeProcess.RunAsync("status", "--json", "--data-dir", dataDirectory)).StandardOutput)!;
 
-    public static async Task<TargetPublished> PublishAsync(RunningNode node, ContainersGit containers, long version)
+    /// <summary>
+    /// Publishes the containers' main branch as <paramref name="version"/> for <paramref name="tag"/>; for tag main, returns
+    /// once a device of that tag is served the new targets.
+    /// </summary>
+    public static async Task<TargetPublished> PublishAsync(RunningNode node, ContainersGit containers, long version, string tag = "main")
     {
         var publisher = await node.App.Services.GetRequiredService<ActorRegistry>().GetAsync<PublisherActor>();
-        var published = await publisher.Ask<object>(new PublishTarget(containers.Path, "main", "main", ["generic"], version), TimeSpan.FromMinutes(3));
+        var published = await publisher.Ask<object>(new PublishTarget(containers.Path, "main", tag, ["generic"], version), TimeSpan.FromMinutes(3));
         var target = Assert.IsType<TargetPublished>(published);
+        if (tag != "main") return target;
         var (_, certificate) = await node.RegisterAsync($"probe-{version}");
         using (certificate) await node.WaitForTargetsVersionAsync(certificate, target.TargetsVersion);
         return target;
