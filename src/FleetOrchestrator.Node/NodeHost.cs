@@ -37,6 +37,7 @@ public static class NodeHost
         if (options.Data.Length == 0) throw new FactoryFilesException("no data directory: pass --data <dir>");
         if (options.Roles.FirstOrDefault(r => !ControlPlaneSettings.AllRoles.Contains(r)) is { } unknownRole)
             throw new UsageException($"unknown role \"{unknownRole}\"; roles: {string.Join(", ", ControlPlaneSettings.AllRoles)}");
+        var discovery = DiscoveryOf(options);
 
         var files = new FactoryFiles(options.Data);
         var factory = await files.LoadSettingsAsync(cancellation);
@@ -69,7 +70,8 @@ public static class NodeHost
         var settings = new ControlPlaneSettings(options.Hostname, options.RemotingPort, options.Seeds,
             options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, registry, publisher,
             twins, hocon, PublicHostname: options.PublicHostname,
-            Waves: new WavesSettings(tunables.GetTimeSpan("fleet.waves.evaluate-every", TimeSpan.FromSeconds(5))));
+            Waves: new WavesSettings(tunables.GetTimeSpan("fleet.waves.evaluate-every", TimeSpan.FromSeconds(5))),
+            Discovery: discovery);
 
         // Listings and counts read the fleet table the projection keeps, never the twins.
         builder.Services.AddSingleton(new FleetTable(persistence));
@@ -118,20 +120,33 @@ public static class NodeHost
         return app;
     }
 
+    /// <summary>Discovery settings when discovery endpoints are given; they exclude seeds.</summary>
+    private static ClusterDiscoverySettings? DiscoveryOf(NodeOptions options)
+    {
+        if (options.DiscoveryEndpoints.Length == 0) return null;
+        if (options.Seeds.Length > 0) throw new UsageException("give --seed or --discovery-endpoint, not both");
+        var discovery = new ClusterDiscoverySettings(options.DiscoveryEndpoints);
+        return discovery.Problem is { } problem ? throw new UsageException(problem) : discovery;
+    }
+
     /// <summary>
-    /// <c>--seed &lt;address&gt;</c> (repeatable) and <c>--roles a,b</c> as configuration array entries
-    /// (<c>Node:Seeds:0</c>, ...), which switch mappings cannot express.
+    /// <c>--seed &lt;address&gt;</c> and <c>--discovery-endpoint &lt;host:port&gt;</c> (repeatable) and <c>--roles a,b</c> as
+    /// configuration array entries (<c>Node:Seeds:0</c>, ...), which switch mappings cannot express.
     /// </summary>
     internal static string[] ExpandListSwitches(string[] args)
     {
         var expanded = new List<string>(args.Length);
-        var seeds = 0;
+        var (seeds, endpoints) = (0, 0);
         for (var i = 0; i < args.Length; i++)
         {
-            if (args[i] is "--seed" or "--roles" && i + 1 == args.Length) throw new UsageException($"{args[i]} needs a value");
+            if (args[i] is "--seed" or "--discovery-endpoint" or "--roles" && i + 1 == args.Length) throw new UsageException($"{args[i]} needs a value");
             if (args[i] == "--seed")
             {
                 expanded.AddRange([$"--Node:Seeds:{seeds++}", args[++i]]);
+            }
+            else if (args[i] == "--discovery-endpoint")
+            {
+                expanded.AddRange([$"--Node:DiscoveryEndpoints:{endpoints++}", args[++i]]);
             }
             else if (args[i] == "--roles")
             {

@@ -16,6 +16,8 @@ public sealed record NodeOptions
     public string[] GatewayHostNames { get; init; } = ["localhost"];
     /// <summary>Seed addresses; empty = embedded mode (this node forms its own cluster).</summary>
     public string[] Seeds { get; init; } = [];
+    /// <summary>Remoting endpoints (<c>host:port</c>) of the nodes, found through Akka.Discovery's config method; instead of <see cref="Seeds"/>.</summary>
+    public string[] DiscoveryEndpoints { get; init; } = [];
     /// <summary>Cluster roles; empty = all roles.</summary>
     public string[] Roles { get; init; } = [];
     /// <summary>PostgreSQL connection string; empty = SQLite file in the data directory.</summary>

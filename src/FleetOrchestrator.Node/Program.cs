@@ -6,7 +6,8 @@ const string usage = """
     usage:
       fleet-node init --factory <name> --data <dir> --registry <host:port> [--plain-http] [--mirror docker.io=<host:port>]...
       fleet-node run --data <dir> [--gateway-port 8443] [--pbm-port 9110] [--remoting-port 4053] [--hostname 127.0.0.1]
-                     [--postgres <connection string>] [--seed akka.tcp://fleet@<host>:<port>]... [--roles targets,publisher,devices,gateway]
+                     [--postgres <connection string>] [--roles targets,publisher,devices,gateway]
+                     [--seed akka.tcp://fleet@<host>:<port>]... | [--discovery-endpoint <host>:<remoting port>]...
     """;
 
 try

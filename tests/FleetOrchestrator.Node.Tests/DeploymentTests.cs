@@ -68,5 +68,19 @@ public sealed class DeploymentTests
         Assert.Equal(["--data", "d", "--Node:Seeds:0", "akka.tcp://fleet@a:4053", "--Node:Roles:0", "registry", "--Node:Roles:1", "fleet",
             "--Node:Seeds:1", "akka.tcp://fleet@b:4053"], expanded);
         Assert.Equal("--roles needs a value", Assert.Throws<UsageException>(() => NodeHost.ExpandListSwitches(["--roles"])).Message);
+        Assert.Equal(["--Node:DiscoveryEndpoints:0", "node1:8558", "--Node:DiscoveryEndpoints:1", "node2:8558"],
+            NodeHost.ExpandListSwitches(["--discovery-endpoint", "node1:8558", "--discovery-endpoint", "node2:8558"]));
+    }
+
+    [Theory]
+    [InlineData("give --seed or --discovery-endpoint, not both", "--seed", "akka.tcp://fleet@a:4053", "--discovery-endpoint", "a:8558")]
+    [InlineData("discovery endpoint \"node1\" is not <host>:<port>", "--discovery-endpoint", "node1")]
+    [InlineData("discovery endpoint \"b:70000\" is not <host>:<port>", "--discovery-endpoint", "a:4053", "--discovery-endpoint", "b:70000")]
+    public async Task Bad_cluster_formation_switches_are_refused_before_anything_starts(string message, params string[] switches)
+    {
+        using var data = new TempDirectory();
+        var refused = await Assert.ThrowsAsync<UsageException>(() => NodeHost.BuildAsync(["--data", data.Path, .. switches]));
+        Assert.Equal(message, refused.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(data.Path));
     }
 }
