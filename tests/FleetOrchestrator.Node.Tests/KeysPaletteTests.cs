@@ -35,6 +35,8 @@ public sealed class KeysPaletteTests
         return (code, stdout.ToString(), stderr.ToString());
     }
 
+    private static async Task<string> EndpointAsync(RunningNode node) => $"127.0.0.1:{(await node.CommandHostAsync()).Port}";
+
     private static void AssertOk((int ExitCode, string Stdout, string Stderr) run) => Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Stderr} {run.Stdout}");
 
     private static async Task<SignedMetadata<RootMetadata>> ServedRootAsync(HttpClient device, int version) =>
@@ -167,7 +169,7 @@ public sealed class KeysPaletteTests
         var node = await RunningNode.StartAsync();
         await using var _ = node;
         var files = new FactoryFiles(node.Data.Path);
-        var endpoint = $"127.0.0.1:{(await node.CommandHostAsync()).Port}";
+        var endpoint = await EndpointAsync(node);
         var (updater, http, cleanup) = await DeviceAsync(node);
         using var __ = cleanup;
         var oldSnapshot = (await ServedRootAsync(http, 1)).Signed.RoleKeysOf(Role.Snapshot).KeyIds.Single();
@@ -200,15 +202,69 @@ public sealed class KeysPaletteTests
     }
 
     [Fact]
-    public async Task With_the_targets_key_offline_recording_a_target_names_what_is_missing()
+    public async Task With_the_targets_key_offline_changes_wait_for_pbm_to_sign_them_and_devices_keep_the_last_signed_metadata()
     {
         using var offline = new TempDirectory();
-        var node = await RunningNode.StartAsync(init: ["--offline-targets", offline.Combine("targets.pem")]);
+        var targetsFile = offline.Combine("targets.pem");
+        var node = await RunningNode.StartAsync(init: ["--offline-targets", targetsFile]);
         await using var _ = node;
+        var files = new FactoryFiles(node.Data.Path);
+        var endpoint = await EndpointAsync(node);
+        await (await node.TargetRegistryAsync()).Ask<TargetRecorded>(Target(1), Wait);
+        var (registration, certificate) = await node.RegisterAsync("device-1");
+        using var ___ = certificate;
+        using var http = node.Client(certificate);
+        using var metadata = new TempDirectory();
 
-        var refused = await (await node.TargetRegistryAsync()).Ask<TargetRejected>(Target(1), Wait);
+        var waiting = await PbmAsync(endpoint, "keys", "pending");
+        var unsigned = await http.GetAsync("repo/1.targets.json");
+        var wrongKey = await PbmAsync(endpoint, "keys", "sign-targets", "main", "--key", files.KeyFile(Role.Snapshot));
+        var unknownTag = await PbmAsync(endpoint, "keys", "sign-targets", "nope", "--key", targetsFile);
+        var signed = await PbmAsync(endpoint, "keys", "sign-targets", "main", "--key", targetsFile);
 
-        Assert.Equal("tag main: the targets key is not loaded on this node, and signing targets offline is not supported by the registry yet", refused.Reason);
+        Assert.Contains("targets/main/production/1", waiting.Stdout);
+        Assert.Contains("1 request(s) wait for offline signatures", waiting.Stdout);
+        Assert.False(unsigned.IsSuccessStatusCode);
+        Assert.Equal(1, wrongKey.ExitCode);
+        Assert.Contains($"error: key file {files.KeyFile(Role.Snapshot)} (keyid", wrongKey.Stderr);
+        Assert.Contains("may not sign targets/main/production/1", wrongKey.Stderr);
+        Assert.Equal((1, "error: tag nope has no targets waiting for offline signatures\n"), (unknownTag.ExitCode, unknownTag.Stderr));
+        AssertOk(signed);
+        Assert.Contains($"signed targets/main/production/1 with {targetsFile}", signed.Stdout);
+        Assert.Contains("tag main signed at targets version 1", signed.Stdout);
+        await node.WaitForTargetsVersionAsync(certificate, 1);
+        var updater = await node.DeviceUpdaterAsync(registration, http, metadata.Path);
+        await updater.RefreshAsync();
+        Assert.NotNull(await updater.GetTargetInfoAsync("acme-1"));
+
+        // The next target waits (persisted across a restart); the device keeps the last signed metadata meanwhile.
+        await (await node.TargetRegistryAsync()).Ask<TargetRecorded>(Target(2), Wait);
+        var busy = await (await node.TargetRegistryAsync()).Ask<TargetRejected>(Target(3), Wait);
+        await updater.RefreshAsync();
+        Assert.Null(await updater.GetTargetInfoAsync("acme-2"));
+        Assert.Equal("tag main has targets waiting for offline signatures (targets/main/production/2)", busy.Reason);
+        await node.RestartAsync();
+        var signedAfterRestart = await PbmAsync(await EndpointAsync(node), "keys", "sign-targets", "main", "--key", targetsFile);
+        AssertOk(signedAfterRestart);
+        await node.WaitForTargetsVersionAsync(certificate, 2);
+        await updater.RefreshAsync();
+        Assert.NotNull(await updater.GetTargetInfoAsync("acme-2"));
+
+        // Opening a wave re-signs every view of its tag: sign-wave signs them together.
+        await (await node.TargetRegistryAsync()).Ask<TargetRecorded>(new RecordTarget("acme-3", Encoding.UTF8.GetBytes("{\"v\":3}"),
+            new JsonObject { ["version"] = "3", ["tags"] = new JsonArray("ci") }), Wait);
+        var ci = await PbmAsync(await EndpointAsync(node), "keys", "sign-targets", "ci", "--key", targetsFile);
+        var init = await PbmClient.RunAsync(await node.CommandHostAsync(), "waves", "init", ["w1", "3", "main"]);
+        var wave = await PbmAsync(await EndpointAsync(node), "keys", "sign-wave", "w1", "--key", targetsFile);
+        var none = await PbmAsync(await EndpointAsync(node), "keys", "pending");
+
+        AssertOk(ci);
+        Assert.True(init.End.ExitCode == 0, init.End.Message);
+        AssertOk(wave);
+        Assert.Contains($"signed targets/main/production/3 with {targetsFile}", wave.Stdout);
+        Assert.Contains($"signed targets/main/w1/3 with {targetsFile}", wave.Stdout);
+        Assert.Contains("tag main signed at targets version 3", wave.Stdout);
+        Assert.Contains("nothing waits for offline signatures", none.Stdout);
     }
 
     /// <summary>What of a PKCS#8 PEM key file must never be seen elsewhere: each base64 line, the DER and the raw private key, in hex and base64.</summary>
