@@ -36,10 +36,8 @@ public sealed class CommandHostActor : ReceiveActor
             [PaletteCatalog.Devices.Name] = Context.ActorOf(Props.Create(() => new DevicesPaletteActor(fleet, twins, settings.AskTimeout, settings.OfflineAfter, time)), PaletteCatalog.Devices.Name),
             [PaletteCatalog.Groups.Name] = Context.ActorOf(Props.Create(() => new GroupsPaletteActor(registry.Get<DeviceGroupsActor>(), fleet, settings.AskTimeout)), PaletteCatalog.Groups.Name),
             [PaletteCatalog.Waves.Name] = Context.ActorOf(Props.Create(() => new WavesPaletteActor(registry.Get<WavesActor>(), settings.AskTimeout)), PaletteCatalog.Waves.Name),
+            [PaletteCatalog.Keys.Name] = Context.ActorOf(Props.Create(() => new KeysPaletteActor(targets, settings.AskTimeout)), PaletteCatalog.Keys.Name),
         };
-        // Listed so clients know the grammar; their backing (keys) is not built yet.
-        foreach (var palette in PaletteCatalog.All.Where(p => !handlers.ContainsKey(p.Name)))
-            handlers[palette.Name] = Context.ActorOf(Props.Create(() => new NotImplementedPaletteActor(palette)), palette.Name);
 
         var idleLimit = settings.PublishTimeout + TimeSpan.FromMinutes(1);
         Receive<StartCommand>(start =>

@@ -1,4 +1,5 @@
 using FleetOrchestrator.Node.Factory;
+using FleetOrchestrator.Tuf.Metadata;
 
 namespace FleetOrchestrator.Node;
 
@@ -10,6 +11,7 @@ public static class Init
         string? factory = null, data = null, registry = null;
         var plainHttp = false;
         var mirrors = new Dictionary<string, string>(StringComparer.Ordinal);
+        var offline = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -18,6 +20,8 @@ public static class Init
                 case "--data": data = Value(args, ref i); break;
                 case "--registry": registry = Value(args, ref i); break;
                 case "--plain-http": plainHttp = true; break;
+                case "--offline-root": offline[Role.Root] = Value(args, ref i); break;
+                case "--offline-targets": offline[Role.Targets] = Value(args, ref i); break;
                 case "--mirror":
                     var mirror = Value(args, ref i).Split('=', 2);
                     if (mirror.Length != 2) throw new UsageException($"init: --mirror \"{args[i]}\" is not <registry domain>=<host:port>");
@@ -29,9 +33,14 @@ public static class Init
         var missing = new[] { ("--factory", factory), ("--data", data), ("--registry", registry) }.Where(a => a.Item2 is null).Select(a => a.Item1).ToList();
         if (missing.Count > 0) throw new UsageException($"init: missing {string.Join(", ", missing)}");
         var files = new FactoryFiles(data!);
-        var token = await files.InitializeAsync(new FactorySettings(factory!, registry!, plainHttp, mirrors.Count > 0 ? mirrors : null), cancellation);
+        var token = await files.InitializeAsync(new FactorySettings(factory!, registry!, plainHttp, mirrors.Count > 0 ? mirrors : null), offline, cancellation);
         Console.Error.WriteLine($"factory {factory} created in {files.DataDirectory}");
-        Console.Error.WriteLine($"embedded mode: every TUF key, the root key included, is online in {files.KeysDirectory} (demos only; production keeps root offline)");
+        foreach (var (role, file) in offline)
+            Console.Error.WriteLine($"the {role} key is offline: written only to {Path.GetFullPath(file)} (0600), not into the data directory; sign with it through pbm keys ... --key {file}");
+        var online = Role.TopLevel.Where(r => !offline.ContainsKey(r)).ToList();
+        Console.Error.WriteLine(offline.ContainsKey(Role.Root)
+            ? $"online keys ({string.Join(", ", online)}) in {files.KeysDirectory}"
+            : $"embedded mode: every TUF key, the root key included, is online in {files.KeysDirectory} (demos only; production keeps root offline: init --offline-root <file>)");
         Console.Error.WriteLine($"registration token written to {files.RegistrationTokenFile}");
         return token;
     }

@@ -53,7 +53,7 @@ public static class NodeHost
         var registry = new TargetRegistrySettings(factory.Factory, root, keys.Cast<ISigner>().ToList(),
             new RepositoryOptions { TimestampLifetime = tunables.GetTimeSpan("fleet.targets.timestamp-lifetime", TimeSpan.FromDays(7)) },
             tunables.GetTimeSpan("fleet.targets.refresh-check-interval", TimeSpan.FromHours(1)),
-            tunables.GetInt("fleet.targets.snapshot-every", 20));
+            tunables.GetInt("fleet.targets.snapshot-every", 20), KeyStore: files.OnlineKeys);
         var watchedRepository = tunables.GetString("fleet.publishing.watch.repository", "");
         var watch = watchedRepository.Length == 0 ? null : new BranchWatchSettings(watchedRepository,
             tunables.GetString("fleet.publishing.watch.branch", "main"), tunables.GetString("fleet.publishing.watch.tag", "main"),
@@ -107,8 +107,6 @@ public static class NodeHost
         });
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("fleet-node");
-        if (File.Exists(files.KeyFile(Tuf.Metadata.Role.Root)))
-            logger.LogWarning("embedded mode: the TUF root key is online in {KeysDirectory}; this is for demos only, production keeps root offline", files.KeysDirectory);
         logger.LogInformation("factory {Factory}: registry {Registry}, gateway https://{Host}:{Port}, remoting {Host}:{RemotingPort}",
             factory.Factory, factory.Registry, options.Hostname, options.GatewayPort, options.Hostname, options.RemotingPort);
 

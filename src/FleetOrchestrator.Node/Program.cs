@@ -5,6 +5,7 @@ using FleetOrchestrator.Node.Factory;
 const string usage = """
     usage:
       fleet-node init --factory <name> --data <dir> --registry <host:port> [--plain-http] [--mirror docker.io=<host:port>]...
+                      [--offline-root <key file>] [--offline-targets <key file>]
       fleet-node run --data <dir> [--gateway-port 8443] [--pbm-port 9110] [--remoting-port 4053] [--hostname 127.0.0.1]
                      [--postgres <connection string>] [--roles targets,publisher,devices,gateway]
                      [--seed akka.tcp://fleet@<host>:<port>]... | [--discovery-endpoint <host>:<remoting port>]...

@@ -13,7 +13,8 @@ public static class PbmCommand
         usage:
           pbm [--json] [--token <token>] [--ca <ca.pem>] <host:port> <palette> <command> [<argument>] [--switch value]...
           pbm [--token <token>] [--ca <ca.pem>] <host:port>      interactive: help, tab completion, exit
-        The token can also be given in PBM_TOKEN; --ca connects over TLS, trusting only that CA. Exit codes: 0 ok, 1 failed, 2 usage, 3 forbidden, 4 not implemented, 5 unreachable.
+        The token can also be given in PBM_TOKEN; --ca connects over TLS, trusting only that CA. keys commands read
+        their key files (--key, --new-key) here and send only public keys and signatures; PBM_KEY_PASSPHRASE decrypts them. Exit codes: 0 ok, 1 failed, 2 usage, 3 forbidden, 4 not implemented, 5 unreachable.
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
@@ -60,7 +61,7 @@ public static class PbmCommand
             IFrameRenderer renderer = json ? new JsonRenderer(stdout) : new ConsoleRenderer(ConsoleFor(stdout), stderr);
             if (rest.Count > 2)
             {
-                var end = await connection.RunAsync(rest[1], rest[2], rest.Skip(3).ToList(), renderer.Render, cancel.Token);
+                var end = await RunCommandAsync(connection, rest[1], rest[2], rest.Skip(3).ToList(), renderer.Render, cancel.Token);
                 return end.ExitCode;
             }
             return await InteractiveAsync(connection, $"{host}:{port}", renderer, stdout, stderr, cancel.Token);
@@ -111,10 +112,16 @@ public static class PbmCommand
                 continue;
             }
             // Errors are printed; the session goes on and ends with 0 (exit codes are for one-shot use).
-            await connection.RunAsync(words[0], words[1], words.Skip(2).ToList(), renderer.Render, cancellation);
+            await RunCommandAsync(connection, words[0], words[1], words.Skip(2).ToList(), renderer.Render, cancellation);
         }
         return ExitCodes.Ok;
     }
+
+    /// <summary>One command: the keys commands that sign offline run around the wire in pbm (<see cref="OfflineKeys"/>), the rest on the host.</summary>
+    public static Task<EndFrame> RunCommandAsync(PbmConnection connection, string palette, string command, IReadOnlyList<string> arguments, Action<ServerFrame> render, CancellationToken cancellation) =>
+        OfflineKeys.Handles(palette, command)
+            ? OfflineKeys.RunAsync(connection, command, arguments, render, cancellation)
+            : connection.RunAsync(palette, command, arguments, render, cancellation);
 
     private static IAnsiConsole ConsoleFor(TextWriter stdout)
     {

@@ -52,6 +52,16 @@ public sealed class SerializationTests : IDisposable
         yield return [new PruneTargets("42", "beta")];
         yield return [new TargetTagsChanged("42", ["acme-42"], ["beta"], new Dictionary<string, int> { ["beta"] = 3, ["main"] = 7 })];
         yield return [new TargetTagsRefused("42", "no recorded target has version 42")];
+        var rootKey = test.Signers[0];
+        yield return [new PrepareRoot([rootKey.PublicKey.ToJson().ToJsonString()])];
+        yield return [new RotateOnlineKey("snapshot")];
+        yield return [new SubmitSignatures("root/2", [new Tuf.Metadata.Signature(rootKey.KeyId, new string('a', 128))])];
+        yield return [GetSigningRequests.Instance];
+        yield return [new KeysAnswer("root rotation: root v2 needs 0/1 of the current root keys [01234567]", [
+            new PendingSigning("root/2", "root", null, null, 2, test.Root, [rootKey.KeyId], [], "root v2 needs 0/1 of the current root keys"),
+            new PendingSigning("targets/main/production/2", "targets", "main", "production", 2, test.Root, [rootKey.KeyId], [rootKey.KeyId], "1/1")], ["snapshot", "timestamp"])];
+        yield return [new KeysRefused("the snapshot key of this factory is offline")];
+        yield return [new RootSigned(test.Root, new Dictionary<string, TagState> { ["main"] = signed.State })];
         var selection = new StageSelection(Group: "lab", Percent: 10);
         var gates = new StageGates(SuccessPercent: 90, FailurePercent: 5, FailureCount: 3, MinimumSample: 10, BakeTime: TimeSpan.FromMinutes(30), StageTimeout: TimeSpan.FromHours(2), RequiresApproval: true, RampPerMinute: 50);
         var tally = new StageTally(10, 7, 1, 2, 1, TimedOut: false);

@@ -248,13 +248,13 @@ public sealed class CommandHostTests : IAsyncLifetime
         Assert.Equal((ExitCodes.Usage, "--clear drops the device's own config; it takes no --tag or --apps"), (clearWithTag.End.ExitCode, clearWithTag.End.Message));
     }
 
-    [Theory]
-    [InlineData("keys", "rotate-root", new[] { "--key", "root.pem" })]
-    public async Task Palettes_without_a_backing_are_listed_and_answer_not_implemented(string palette, string command, string[] arguments)
+    [Fact]
+    public async Task The_host_refuses_key_files_which_pbm_reads_on_the_client()
     {
-        var result = await RunAsync(palette, command, arguments);
+        var result = await RunAsync("keys", "rotate-root", "--key", "root.pem");
 
-        Assert.Equal((ExitCodes.NotImplemented, ErrorCodes.NotImplemented, $"{palette} {command} is not implemented yet"), (result.End.ExitCode, result.End.Error, result.End.Message));
+        Assert.Equal((ExitCodes.Usage, ErrorCodes.Usage), (result.End.ExitCode, result.End.Error));
+        Assert.StartsWith("--key names a key file that pbm reads on the client; the host never takes key files", result.End.Message);
     }
 
     [Fact]
@@ -326,7 +326,7 @@ public sealed class CommandHostTests : IAsyncLifetime
         var leader = await PbmClient.ProcessAsync(endpoint, "cluster", "leader");
         var json = await PbmClient.ProcessAsync("--json", endpoint, "cluster", "show");
         var wrong = await PbmClient.ProcessAsync(endpoint, "devices", "list", "--colour", "red");
-        var keys = await PbmClient.ProcessAsync(endpoint, "keys", "rotate-online", "snapshot", "--json");
+        var keys = await PbmClient.ProcessAsync(endpoint, "keys", "sign-targets", "main", "--json");
         var unreachable = await PbmClient.ProcessAsync("127.0.0.1:1", "cluster", "show");
         var interactive = await PbmClient.ProcessAsync(endpoint);
 
@@ -338,8 +338,8 @@ public sealed class CommandHostTests : IAsyncLifetime
         Assert.Equal(("end", 0), (lines[^1].GetProperty("type").GetString(), lines[^1].GetProperty("exitCode").GetInt32()));
         Assert.Equal(ExitCodes.Usage, wrong.ExitCode);
         Assert.StartsWith("error: unknown switch --colour; switches: --tag,", wrong.Stderr);
-        Assert.Equal(ExitCodes.NotImplemented, keys.ExitCode);
-        Assert.Equal("keys rotate-online is not implemented yet", JsonDocument.Parse(keys.Stdout.Trim()).RootElement.GetProperty("message").GetString());
+        Assert.Equal(ExitCodes.Failed, keys.ExitCode);
+        Assert.Equal("the targets key of this factory is online; nothing to sign offline", JsonDocument.Parse(keys.Stdout.Trim()).RootElement.GetProperty("message").GetString());
         Assert.Equal(ExitCodes.Unavailable, unreachable.ExitCode);
         Assert.StartsWith("error: cannot reach the command host at 127.0.0.1:1:", unreachable.Stderr);
         // Interactive with stdin closed: the greeting, one prompt, then the end of input ends the session.

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.TestSupport;
+using FleetOrchestrator.Tuf.Crypto;
 using FleetOrchestrator.Tuf.Metadata;
 
 namespace FleetOrchestrator.Node.Tests;
@@ -33,6 +34,42 @@ public class InitTests
         Assert.True(ca.Certificate.Extensions.OfType<X509BasicConstraintsExtension>().Single().CertificateAuthority);
         Assert.Equal("1.2.840.10045.2.1", ca.Certificate.PublicKey.Oid.Value);
         Assert.NotNull(ca.Certificate.GetECDsaPrivateKey());
+    }
+
+    [Fact]
+    public async Task Init_with_offline_keys_writes_them_only_to_their_files()
+    {
+        using var data = new TempDirectory();
+        using var offline = new TempDirectory();
+        var rootFile = offline.Combine("root.pem");
+        var targetsFile = offline.Combine("targets.pem");
+
+        await Init.RunAsync(["--factory", "acme", "--data", data.Path, "--registry", "127.0.0.1:5000", "--offline-root", rootFile, "--offline-targets", targetsFile]);
+
+        var files = new FactoryFiles(data.Path);
+        var root = SignedMetadata<RootMetadata>.Parse(await files.LoadRootAsync()).Signed;
+        using var rootKey = await KeyPair.LoadAsync(rootFile);
+        using var targetsKey = await KeyPair.LoadAsync(targetsFile);
+        Assert.Equal([rootKey.KeyId], root.RoleKeysOf(Role.Root).KeyIds);
+        Assert.Equal([targetsKey.KeyId], root.RoleKeysOf(Role.Targets).KeyIds);
+        Assert.All([rootFile, targetsFile], f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+        Assert.Equal([files.KeyFile(Role.Snapshot), files.KeyFile(Role.Timestamp)], Directory.GetFiles(files.KeysDirectory).Order());
+    }
+
+    [Fact]
+    public async Task Init_refuses_an_offline_key_file_that_exists_or_lies_in_the_data_directory()
+    {
+        using var data = new TempDirectory();
+        using var offline = new TempDirectory();
+        var existing = offline.Write("root.pem", "keep me");
+
+        var exists = await Assert.ThrowsAsync<FactoryFilesException>(() => Init.RunAsync(["--factory", "acme", "--data", data.Path, "--registry", "127.0.0.1:5000", "--offline-root", existing]));
+        var inside = await Assert.ThrowsAsync<FactoryFilesException>(() => Init.RunAsync(["--factory", "acme", "--data", data.Path, "--registry", "127.0.0.1:5000", "--offline-root", data.Combine("root.pem")]));
+
+        Assert.Equal($"offline root key file {existing} already exists; name a new file", exists.Message);
+        Assert.Equal($"offline root key file {data.Combine("root.pem")} is inside the data directory {data.Path}; keep it elsewhere", inside.Message);
+        Assert.Equal("keep me", await File.ReadAllTextAsync(existing));
+        Assert.False(File.Exists(new FactoryFiles(data.Path).SettingsFile));
     }
 
     [Fact]

@@ -39,13 +39,13 @@ public sealed class RunningNode : IAsyncDisposable
 
     /// <summary>
     /// A new factory "acme" using <paramref name="registry"/> (plain HTTP, also the docker.io mirror) and a node running it;
-    /// <paramref name="hocon"/> overrides the shipped tunables.
+    /// <paramref name="hocon"/> overrides the shipped tunables; <paramref name="init"/> adds arguments to <c>fleet-node init</c>.
     /// </summary>
-    public static async Task<RunningNode> StartAsync(string registry = "127.0.0.1:5000", string? hocon = null)
+    public static async Task<RunningNode> StartAsync(string registry = "127.0.0.1:5000", string? hocon = null, string[]? init = null)
     {
         var directory = new TempDirectory();
         var dataPath = directory.Path;
-        var token = await Init.RunAsync(["--factory", "acme", "--data", dataPath, "--registry", registry, "--plain-http", "--mirror", $"docker.io={registry}"]);
+        var token = await Init.RunAsync(["--factory", "acme", "--data", dataPath, "--registry", registry, "--plain-http", "--mirror", $"docker.io={registry}", .. init ?? []]);
         string? hoconDirectory = null;
         if (hocon is not null)
         {

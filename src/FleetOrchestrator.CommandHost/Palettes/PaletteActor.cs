@@ -69,9 +69,3 @@ public abstract class PaletteActor : ReceiveActor
         }
     }
 }
-
-/// <summary>A palette whose backing does not exist yet: listed with its commands, every command answers "not implemented yet".</summary>
-public sealed class NotImplementedPaletteActor(PaletteDefinition palette) : PaletteActor(palette)
-{
-    protected override void Execute(CommandInvocation invocation, CommandOutput output) => NotImplemented(invocation, output);
-}

@@ -129,12 +129,31 @@ public static class PaletteCatalog
         Command("show", "a wave's stages and gates", Viewer, [Arg("wave", "wave name")]),
     ]);
 
-    public static PaletteDefinition Keys { get; } = new("keys", "TUF keys: root rotation and offline signing (the offline key stays on the client)",
+    /// <summary>Switches naming key files: pbm reads (or creates) them on the client and never sends them; the host refuses them.</summary>
+    public static readonly IReadOnlyList<string> KeyFileSwitches = ["key", "new-key"];
+
+    private const string ClientSide = "read by pbm on the client, never sent";
+
+    public static PaletteDefinition Keys { get; } = new("keys", "TUF keys: root rotation, online key rotation and offline signing (offline keys stay on the client)",
     [
-        Command("rotate-root", "signs a new root with the offline root key", Admin, switches: [Switch("key", "offline root key file", required: true)]),
-        Command("sign-wave", "signs a wave's targets with the offline targets key", Admin, [Arg("wave", "wave name")], [Switch("key", "offline targets key file", required: true)]),
-        Command("sign-targets", "signs a tag's production targets with the offline targets key", Admin, [Arg("tag", "tag")], [Switch("key", "offline targets key file", required: true)]),
-        Command("rotate-online", "replaces an online key (snapshot, timestamp or targets)", Admin, [Arg("role", "snapshot, timestamp or targets")]),
+        Command("rotate-root", "root N+1 with a new root key, signed locally by pbm with the current and the new key (without --new-key: the same key, a renewal; " +
+            "without either switch: the node rotates the root key it holds, embedded mode only)", Admin, switches:
+        [
+            Switch("key", $"current root key file ({ClientSide})"),
+            Switch("new-key", $"new root key file, created (0600) when it does not exist ({ClientSide})"),
+        ]),
+        Command("rotate-online", "replaces an online key with one the node generates; root N+1 is signed by the node, or by pbm with --key when root is offline", Admin,
+            [Arg("role", "snapshot, timestamp or targets")], [Switch("key", $"root key file when root is offline ({ClientSide})")]),
+        Command("sign-wave", "signs the pending targets of a wave's tag with the offline targets key", Admin, [Arg("wave", "wave name")],
+            [Switch("key", $"offline targets key file ({ClientSide})")]),
+        Command("sign-targets", "signs the pending targets of a tag with the offline targets key", Admin, [Arg("tag", "tag")],
+            [Switch("key", $"offline targets key file ({ClientSide})")]),
+        Command("pending", "requests waiting for offline signatures", Viewer,
+            switches: [Switch("payloads", "also print each request with its payload to sign (JSON)", SwitchType.Flag)]),
+        Command("prepare-root", "prepares root N+1 with these public root keys and answers its payload to sign (what pbm keys rotate-root sends)", Admin,
+            switches: [Switch("root-key", "a public key object (JSON) of the new root; none: the current root keys", repeatable: true)]),
+        Command("submit", "adds offline signatures to a pending request (what pbm sends after signing locally)", Admin, [Arg("request", "request id")],
+            [Switch("signature", "<keyid>:<hex signature>", required: true, repeatable: true)]),
     ]);
 
     public static IReadOnlyList<PaletteDefinition> All { get; } = [Cluster, Sharding, Actor, Apps, Targets, Devices, Groups, Waves, Keys];

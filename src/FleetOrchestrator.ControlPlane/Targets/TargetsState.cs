@@ -198,10 +198,15 @@ public static class TargetsState
     private static TufRepository Scratch(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time) =>
         TufRepository.Load(current.State, signers, current.Options, time);
 
-    private static TagSigned Sign(TufRepository scratch, string tag) =>
-        scratch.Publish(tag).Count > 0
-            ? throw new TargetRejectedException($"tag {tag}: the targets key is not loaded on this node, and signing targets offline is not supported by the registry yet")
-            : new TagSigned(tag, scratch.State.Tags[tag]);
+    /// <summary>
+    /// The event of signing every view of <paramref name="tag"/> at the next version. With the targets key offline the
+    /// tag's targets wait in the event (persisted) for <c>pbm keys sign-targets</c>; devices keep its last signed metadata.
+    /// </summary>
+    private static TagSigned Sign(TufRepository scratch, string tag)
+    {
+        scratch.Publish(tag);
+        return new TagSigned(tag, scratch.State.Tags[tag]);
+    }
 
     /// <summary>Re-signs roles past the refresh margin (<see cref="RepositoryOptions.RefreshWhenRemaining"/>); the events for the tags re-signed.</summary>
     public static IReadOnlyList<TagSigned> RefreshExpiring(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Tuf.Crypto;
 using FleetOrchestrator.Tuf.Metadata;
 using FleetOrchestrator.Tuf.Repository;
@@ -28,22 +29,39 @@ public sealed partial class FactoryFiles(string dataDirectory)
 
     public string KeyFile(string role) => Path.Combine(KeysDirectory, role + ".pem");
 
+    /// <summary>The node's online keys (<c>tuf/keys</c>).</summary>
+    public OnlineKeyStore OnlineKeys => new(KeysDirectory);
+
+    /// <summary>The roles whose key <c>init</c> may keep offline, in a file of the operator's choosing.</summary>
+    public static readonly IReadOnlyList<string> OfflineRoles = [Role.Root, Role.Targets];
+
     /// <summary>
-    /// Creates a new factory: every TUF key (embedded mode: root included, online), root v1, the device CA and
-    /// a registration token. Refuses a directory that already holds a factory. Returns the token.
+    /// Creates a new factory: every TUF key, root v1, the device CA and a registration token. A role named in
+    /// <paramref name="offlineKeys"/> (root, targets) has its key written only to that file (0600), never into the
+    /// data directory; the others are online in <c>tuf/keys</c> (embedded mode: all of them). Refuses a directory that
+    /// already holds a factory, and an offline key file that exists. Returns the token.
     /// </summary>
-    public async Task<string> InitializeAsync(FactorySettings settings, CancellationToken cancellation = default)
+    public async Task<string> InitializeAsync(FactorySettings settings, IReadOnlyDictionary<string, string>? offlineKeys = null, CancellationToken cancellation = default)
     {
         Validate(settings);
+        offlineKeys ??= new Dictionary<string, string>();
         if (File.Exists(SettingsFile))
             throw new FactoryFilesException($"{DataDirectory} already holds a factory ({SettingsFile} exists); choose an empty data directory");
+        if (offlineKeys.Keys.FirstOrDefault(r => !OfflineRoles.Contains(r)) is { } online)
+            throw new FactoryFilesException($"the {online} key is always online; offline keys: {string.Join(", ", OfflineRoles)}");
+        foreach (var (role, file) in offlineKeys)
+        {
+            if (File.Exists(file)) throw new FactoryFilesException($"offline {role} key file {file} already exists; name a new file");
+            if (Path.GetFullPath(file).StartsWith(DataDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new FactoryFilesException($"offline {role} key file {file} is inside the data directory {DataDirectory}; keep it elsewhere");
+        }
         Directory.CreateDirectory(KeysDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(CaKeyFile)!);
 
         var (repository, keys) = TufRepository.Create();
         foreach (var (role, pairs) in keys)
         {
-            await pairs.Single().SaveAsync(KeyFile(role), cancellation: cancellation);
+            await pairs.Single().SaveAsync(offlineKeys.GetValueOrDefault(role) ?? KeyFile(role), cancellation: cancellation);
             foreach (var pair in pairs) pair.Dispose();
         }
         await File.WriteAllBytesAsync(RootFile, repository.Root.ToBytes(), cancellation);
@@ -70,13 +88,7 @@ public sealed partial class FactoryFiles(string dataDirectory)
     }
 
     /// <summary>Every key file under <c>tuf/keys</c> (embedded mode holds all four roles).</summary>
-    public async Task<IReadOnlyList<KeyPair>> LoadKeysAsync(CancellationToken cancellation = default)
-    {
-        var keys = new List<KeyPair>();
-        foreach (var role in Role.TopLevel.Where(r => File.Exists(KeyFile(r))))
-            keys.Add(await KeyPair.LoadAsync(KeyFile(role), cancellation: cancellation));
-        return keys;
-    }
+    public Task<IReadOnlyList<KeyPair>> LoadKeysAsync(CancellationToken cancellation = default) => OnlineKeys.LoadAsync(cancellation);
 
     public async Task<byte[]> LoadRootAsync(CancellationToken cancellation = default) => await ReadBoundedAsync(RootFile, cancellation);
 

@@ -43,6 +43,30 @@ public sealed class Key
         return obj;
     }
 
+    /// <summary>
+    /// A public key object given as JSON text (as <see cref="ToJson"/> writes it), e.g. a new key an operator's tool
+    /// sends; its scheme must be one this library verifies. Throws <see cref="MetadataFormatException"/> naming what is wrong.
+    /// </summary>
+    public static Key Parse(string json, string role)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new MetadataFormatException(role, "key", $"not a JSON key object: {e.Message}");
+        }
+        using (document)
+        {
+            var key = FromJson(document.RootElement, role, "key");
+            if (!Crypto.KeyScheme.All.Contains(key.Scheme) || !Crypto.KeyScheme.KeyTypeFits(key.KeyType, key.Scheme))
+                throw new MetadataFormatException(role, "key", $"keytype \"{key.KeyType}\" with scheme \"{key.Scheme}\" is not supported; schemes: {string.Join(", ", Crypto.KeyScheme.All)}");
+            return key;
+        }
+    }
+
     internal static Key FromJson(JsonElement element, string role, string path)
     {
         var fields = new JsonFields(element, role, path);
