@@ -3,7 +3,7 @@
 #   1. one real agent (`fleet-edge run`, poll interval 300 s) installs examples/containers, then idles: its resident
 #      memory (VmRSS) and the CPU it uses over --idle-seconds are sampled from /proc;
 #   2. `fleet-edge simulate --devices N` registers N devices and installs the same target on each: its resident
-#      memory once every device runs it.
+#      memory once every device runs it (--devices 0: the idle agent only).
 # usage: tests/FleetOrchestrator.Edge.Benchmarks/agent-load.sh [--devices 10000] [--idle-seconds 120]
 # Needs `./build.sh build` and the Docker engine (`./build.sh infra up`).
 set -euo pipefail
@@ -43,6 +43,7 @@ done
 used_ms=$(( ($(cpu_ticks "$AGENT") - start_ticks) * 1000 / TICKS_PER_SECOND ))
 echo "idle agent after installing $TARGET: VmRSS $(rss_mb "$AGENT") MB (peak $peak MB over ${IDLE_SECONDS}s); CPU ${used_ms} ms in ${IDLE_SECONDS}s (clock tick $((1000 / TICKS_PER_SECOND)) ms)"
 
+[ "$DEVICES" -gt 0 ] || exit 0
 step "fleet-edge simulate --devices $DEVICES"
 simulated_conf 120s 60s 1s
 started=$SECONDS

@@ -92,9 +92,8 @@ public static class EdgeHost
                 loggers.AddLoggerFactory();
             })
             // SQLite has one writer at a time: the agents' and the outboxes' writes go through one journal writer.
-            // Timers of an agent are seconds apart: a 100 ms scheduler tick (Akka's default is 10 ms) keeps an idle
-            // agent's CPU down and is precise enough.
-            .AddHocon(hocon + "\nakka.persistence.journal.sql.parallelism = 1\nakka.scheduler.tick-duration = 100ms", HoconAddMode.Prepend)
+            // Timers on the runtime's timer queue: an idle agent does not wake between them (TimerQueueScheduler).
+            .AddHocon(hocon + "\nakka.persistence.journal.sql.parallelism = 1\n" + TimerQueueScheduler.Hocon, HoconAddMode.Prepend)
             .WithSqlPersistence(journal, "SQLite.MS", autoInitialize: true)
             .WithFleetSerializer(EdgeMessages.Table)
             .WithActors(startAgents));
