@@ -1,13 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Hosting;
-using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.TestSupport;
-using FleetOrchestrator.Tuf.Repository;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -19,38 +15,17 @@ public sealed class DiscoveredSeedsTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
     private readonly TestRepository _keys = new();
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private async Task<IHost> StartNodeAsync(int port, IReadOnlyList<string> endpoints, string postgres)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(new ControlPlaneSettings(
-            "127.0.0.1", port, [], ControlPlaneSettings.AllRoles, PersistenceSettings.Postgres(postgres),
-            new TargetRegistrySettings("acme", _keys.Root, _keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)),
-            new PublisherSettings("acme", "127.0.0.1:5000", PlainHttp: true, new Dictionary<string, string>(), TimeSpan.FromSeconds(20)),
-            new DeviceTwinSettings(Shards: 30),
-            Discovery: new ClusterDiscoverySettings(endpoints))));
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
-    }
-
     [Fact]
     public async Task Three_nodes_given_only_the_discovery_endpoints_form_one_cluster_whatever_order_they_start_in()
     {
         await using var database = await PostgresDatabase.CreateAsync();
-        var ports = Enumerable.Range(0, 3).Select(_ => FreePort()).ToList();
+        var ports = Enumerable.Range(0, 3).Select(_ => ClusterTestNode.FreePort()).ToList();
         var endpoints = ports.Select(p => $"127.0.0.1:{p}").ToList();
         var nodes = new List<IHost>();
         try
         {
             // The node every other one names as first seed starts last.
-            foreach (var port in ports.OrderDescending()) nodes.Add(await StartNodeAsync(port, endpoints, database.ConnectionString));
+            foreach (var port in ports.OrderDescending()) nodes.Add(await ClusterTestNode.StartAsync(_keys, database.ConnectionString, port, [], new ClusterDiscoverySettings(endpoints)));
             var clusters = nodes.Select(n => Akka.Cluster.Cluster.Get(n.Services.GetRequiredService<ActorSystem>())).ToList();
 
             for (var deadline = DateTime.UtcNow + Wait; !clusters.All(c => c.State.Members.Count(m => m.Status == MemberStatus.Up) == 3); await Task.Delay(250))

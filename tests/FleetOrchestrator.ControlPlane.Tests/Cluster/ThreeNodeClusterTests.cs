@@ -1,15 +1,11 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Hosting;
-using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.TestSupport;
-using FleetOrchestrator.Tuf.Repository;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -20,26 +16,6 @@ public sealed class ThreeNodeClusterTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private readonly TestRepository _keys = new();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private async Task<IHost> StartNodeAsync(int port, string seed, string postgres)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(new ControlPlaneSettings(
-            "127.0.0.1", port, [seed], ControlPlaneSettings.AllRoles, PersistenceSettings.Postgres(postgres),
-            new TargetRegistrySettings("acme", _keys.Root, _keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)),
-            new PublisherSettings("acme", "127.0.0.1:5000", PlainHttp: true, new Dictionary<string, string>(), TimeSpan.FromSeconds(20)),
-            new DeviceTwinSettings(Shards: 30))));
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
-    }
 
     private static ActorSystem SystemOf(IHost host) => host.Services.GetRequiredService<ActorSystem>();
 
@@ -57,11 +33,11 @@ public sealed class ThreeNodeClusterTests
     public async Task A_stopped_nodes_twins_come_back_on_the_others_with_their_state()
     {
         await using var database = await PostgresDatabase.CreateAsync();
-        var seedPort = FreePort();
+        var seedPort = ClusterTestNode.FreePort();
         var seed = $"akka.tcp://{ControlPlaneSettings.SystemName}@127.0.0.1:{seedPort}";
-        var first = await StartNodeAsync(seedPort, seed, database.ConnectionString);
-        var second = await StartNodeAsync(0, seed, database.ConnectionString);
-        var third = await StartNodeAsync(0, seed, database.ConnectionString);
+        var first = await ClusterTestNode.StartAsync(_keys, database.ConnectionString, seedPort, [seed]);
+        var second = await ClusterTestNode.StartAsync(_keys, database.ConnectionString, 0, [seed]);
+        var third = await ClusterTestNode.StartAsync(_keys, database.ConnectionString, 0, [seed]);
         try
         {
             await UntilAsync(() => Akka.Cluster.Cluster.Get(SystemOf(first)).State.Members.Count(m => m.Status == MemberStatus.Up) == 3, "three members up");
