@@ -46,6 +46,7 @@ public static class ControlPlaneMessages
         .Add<WaveRefused>("waves.refused")
         .Add<WaveList>("waves.wave-list")
         .Add<AssignDeviceView>("waves.assign-device-view")
+        .Add<DeviceViewAnswered>("waves.device-view-answered")
         .Add<WaveInitialized>("waves.initialized")
         .Add<WaveStageAdded>("waves.stage-added")
         .Add<WaveStageStarted>("waves.stage-started")

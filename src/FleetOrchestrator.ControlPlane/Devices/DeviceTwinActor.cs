@@ -83,9 +83,17 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
             }
             case Waves.AssignDeviceView command:
             {
+                // The wave hands out more views only as twins answer: its pace follows the journal's.
                 var (assigned, refusal) = _state.Decide(command);
+                var replyTo = Sender;
+                var answer = new Waves.DeviceViewAnswered(command.DeviceId, command.View, refusal);
                 if (refusal is not null) Log.Warning("view {0} not assigned to {1}: {2}", command.View ?? "production", command.DeviceId, refusal);
-                else if (assigned is not null) PersistAndApply(assigned, PublishServed);
+                if (assigned is null) replyTo.Tell(answer);
+                else PersistAndApply(assigned, () =>
+                {
+                    PublishServed();
+                    replyTo.Tell(answer);
+                });
                 break;
             }
             case ChangeDeviceGroup command:

@@ -58,6 +58,9 @@ public enum StageStatus { Pending, Running, Baking, AwaitingApproval, Passed, Tr
 /// <summary>Tells a device's twin which repository view its gateway serves it (a wave's, or production when <see cref="View"/> is null).</summary>
 public sealed record AssignDeviceView(string DeviceId, string Tag, string? View) : IWithDeviceId, IFleetMessage;
 
+/// <summary>The twin's answer to <see cref="AssignDeviceView"/> once it is settled: persisted, unchanged, or refused (<see cref="Refusal"/>).</summary>
+public sealed record DeviceViewAnswered(string DeviceId, string? View, string? Refusal = null) : IFleetMessage;
+
 // ---- persisted events -------------------------------------------------------------------------------
 
 public interface IWaveEvent : IFleetMessage
