@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Hosting;
+using FleetOrchestrator.CommandHost;
 using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
@@ -56,13 +58,20 @@ internal sealed class EmbeddedNode : IAsyncDisposable
             new DeviceTwinSettings(Shards: 100, IdleAfter: TimeSpan.FromHours(1)),
             Waves: waves,
             Hocon: "akka.loglevel = WARNING\n" + options.String("hocon"));
+        // The command host as fleet-node runs it (loopback, no tokens): what pbm talks to.
+        var commandHost = new CommandHostSettings("127.0.0.1", 0, OperatorTokens.None, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(30), TimeSpan.FromHours(1));
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(settings));
+        builder.Services.AddSingleton(new FleetTable(persistence));
+        builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(settings).WithCommandHost(commandHost));
+        builder.Services.AddCommandHost(commandHost);
         var host = builder.Build();
         await host.StartAsync();
         return new EmbeddedNode(host, persistence, data, postgres, database);
     }
+
+    /// <summary>Where the command host listens.</summary>
+    public Task<System.Net.IPEndPoint> CommandHostAsync() => Host.Services.GetRequiredService<CommandHostEndpoint>().Bound;
 
     public Task<IActorRef> ActorAsync<T>() => Host.Services.GetRequiredService<ActorRegistry>().GetAsync<T>();
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
+using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Targets;
@@ -30,12 +31,13 @@ internal static class WaveBenchmark
         var groups = options.Int("groups", 4);
         var evaluateEvery = TimeSpan.FromMilliseconds(options.Int("evaluate-ms", 5000));
         var deadline = TimeSpan.FromSeconds(options.Int("timeout-s", 1800));
-        await using var node = await EmbeddedNode.StartAsync(options, new WavesSettings(EvaluateEvery: evaluateEvery));
+        var window = options.Int("window", new WavesSettings().AssigningWindow);
+        await using var node = await EmbeddedNode.StartAsync(options, new WavesSettings(EvaluateEvery: evaluateEvery, AssigningWindow: window));
         var system = node.Host.Services.GetService(typeof(ActorSystem)) as ActorSystem ?? throw new InvalidOperationException("no actor system");
         var twins = await node.ActorAsync<DeviceTwinActor>();
         var registry = await node.ActorAsync<TargetRegistryActor>();
         var waves = await node.ActorAsync<WavesActor>();
-        Console.WriteLine($"{count:N0} devices, {groups} groups, canary {canaryPercent} %, waves evaluated every {evaluateEvery.TotalSeconds:F1} s, journal: {node.JournalName}; load average {LoadAverage()}");
+        Console.WriteLine($"{count:N0} devices, {groups} groups, canary {canaryPercent} %, waves evaluated every {evaluateEvery.TotalSeconds:F1} s, assigning window {window}, journal: {node.JournalName}; load average {LoadAverage()}");
 
         var cpu = Stopwatch.StartNew();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -56,6 +58,7 @@ internal static class WaveBenchmark
         await Task.Delay(500); // the subscription reaches the mediator
         using var stop = new CancellationTokenSource();
         var sampler = SampleStatusAsync(waves, stop.Token);
+        var session = SampleSessionAsync(await node.CommandHostAsync(), stop.Token);
 
         var clock = Stopwatch.StartNew();
         Expect<WaveAccepted>(await waves.Ask<object>(new InitWave(Wave, "2", "main"), AskTimeout));
@@ -92,12 +95,14 @@ internal static class WaveBenchmark
         var onWave = await CountOnWaveAsync(twins, count, inFlight);
         stop.Cancel();
         var (getWave, listWaves) = await sampler;
+        var pbm = await session;
 
         Console.WriteLine($"all devices: {rest:N0} released by the wave after {released?.TotalSeconds:F1} s; every view persisted and published after {assigned.TotalSeconds:F1} s");
         Console.WriteLine($"assignments: {rest / assigned.TotalMinutes:N0} per minute ({rest / assigned.TotalSeconds:N0}/s); process CPU {rolloutCpu.TotalMilliseconds / rest:F3} ms per assignment");
         Console.WriteLine($"twins asked afterwards: {onWave:N0} of {count:N0} show view {Wave}");
         Console.WriteLine($"GetWave   (pbm waves status <wave>): {Percentiles(getWave)}");
         Console.WriteLine($"ListWaves (pbm waves status):        {Percentiles(listWaves)}");
+        Console.WriteLine($"waves status through a pbm session:  {Percentiles(pbm)}");
         Console.WriteLine($"{Environment.ProcessorCount} cores; load average after the run: {LoadAverage()}");
         return onWave == count ? 0 : 1;
     }
@@ -171,6 +176,29 @@ internal static class WaveBenchmark
             await Task.Delay(100, CancellationToken.None);
         }
         return (get, list);
+    }
+
+    /// <summary><c>pbm waves status</c> over one command-host session (TCP, frames, the palette's table), every 100 ms.</summary>
+    private static async Task<List<double>> SampleSessionAsync(System.Net.IPEndPoint host, CancellationToken stop)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(host);
+        var frames = new FrameCodec(client.GetStream(), FrameCodec.MaxServerFrameBytes);
+        await frames.WriteAsync(new HelloFrame(FrameCodec.ProtocolVersion, Client: "wave-benchmark"), CancellationToken.None);
+        Expect<WelcomeFrame>(await frames.ReadAsync<ServerFrame>(CancellationToken.None) ?? throw new InvalidOperationException("no welcome"));
+        var latencies = new List<double>();
+        while (!stop.IsCancellationRequested)
+        {
+            var clock = Stopwatch.StartNew();
+            await frames.WriteAsync(new RequestFrame("waves", "status", []), CancellationToken.None);
+            ServerFrame? frame;
+            do frame = await frames.ReadAsync<ServerFrame>(CancellationToken.None) ?? throw new InvalidOperationException("the command host closed the session");
+            while (frame is not EndFrame);
+            if (frame is EndFrame { ExitCode: not ExitCodes.Ok } failed) throw new InvalidOperationException($"waves status failed: {failed.Message}");
+            latencies.Add(clock.Elapsed.TotalMilliseconds);
+            await Task.Delay(100, CancellationToken.None);
+        }
+        return latencies;
     }
 
     private static string Percentiles(List<double> ms)

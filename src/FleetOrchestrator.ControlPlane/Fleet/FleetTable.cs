@@ -64,9 +64,7 @@ public sealed class FleetTable
         var changed = new Dictionary<string, FleetRow>(StringComparer.Ordinal);
         foreach (var e in events)
         {
-            var before = rows.GetValueOrDefault(e.DeviceId);
-            // Most events of a wave (views assigned) leave the row as it was: no write for those.
-            if (FleetRow.Apply(before, e) is not { } row || row == before) continue;
+            if (FleetRow.Apply(rows.GetValueOrDefault(e.DeviceId), e) is not { } row) continue;
             rows[e.DeviceId] = changed[e.DeviceId] = row;
         }
         foreach (var row in changed.Values) await UpsertAsync(connection, transaction, row, cancellation);
