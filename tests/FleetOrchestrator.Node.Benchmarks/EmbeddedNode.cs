@@ -79,24 +79,27 @@ internal sealed class EmbeddedNode : IAsyncDisposable
     public async Task RegisterAsync(string prefix, int count, int inFlight, string tag = "main", Func<int, string>? group = null)
     {
         var twins = await ActorAsync<DeviceTwinActor>();
-        using var slots = new SemaphoreSlim(inFlight);
-        var pending = new List<Task>(count);
-        for (var i = 0; i < count; i++)
+        await ForEachAsync(Enumerable.Range(0, count).ToList(), inFlight, async i =>
         {
-            await slots.WaitAsync();
             var name = $"{prefix}-{i:D6}";
             var register = new RegisterDevice(name, "rpi4", tag, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name))), group?.Invoke(i) ?? "lab");
+            var answer = await twins.Ask(register, TimeSpan.FromSeconds(120));
+            if (answer is not DeviceRegistered) throw new InvalidOperationException($"{name}: {answer}");
+        });
+    }
+
+    /// <summary>Runs <paramref name="action"/> for every item, <paramref name="inFlight"/> at a time.</summary>
+    public static async Task ForEachAsync<T>(IReadOnlyList<T> items, int inFlight, Func<T, Task> action)
+    {
+        using var slots = new SemaphoreSlim(inFlight);
+        var pending = new List<Task>(items.Count);
+        foreach (var item in items)
+        {
+            await slots.WaitAsync();
             pending.Add(Task.Run(async () =>
             {
-                try
-                {
-                    var answer = await twins.Ask(register, TimeSpan.FromSeconds(120));
-                    if (answer is not DeviceRegistered) throw new InvalidOperationException($"{name}: {answer}");
-                }
-                finally
-                {
-                    slots.Release();
-                }
+                try { await action(item); }
+                finally { slots.Release(); }
             }));
         }
         await Task.WhenAll(pending);

@@ -122,7 +122,7 @@ internal static class WaveBenchmark
         var correlation = "2-00000000-0000-4000-8000-000000000001";
         DeviceEvent Event(string device, int n, string type, bool? success) =>
             new($"{device}-{n}", at, new DeviceEventType(type), new DeviceEventBody(correlation, "bench-2", "2", success, null));
-        await ForEachAsync(devices, inFlight, async device =>
+        await EmbeddedNode.ForEachAsync(devices, inFlight, async device =>
         {
             var events = new[]
             {
@@ -137,27 +137,11 @@ internal static class WaveBenchmark
     private static async Task<int> CountOnWaveAsync(IActorRef twins, int count, int inFlight)
     {
         var onWave = 0;
-        await ForEachAsync(Enumerable.Range(0, count).Select(i => $"dev-{i:D6}").ToList(), inFlight, async device =>
+        await EmbeddedNode.ForEachAsync(Enumerable.Range(0, count).Select(i => $"dev-{i:D6}").ToList(), inFlight, async device =>
         {
             if ((await twins.Ask<DeviceView>(new GetDevice(device), AskTimeout)).State.View == Wave) Interlocked.Increment(ref onWave);
         });
         return onWave;
-    }
-
-    private static async Task ForEachAsync(IReadOnlyList<string> items, int inFlight, Func<string, Task> action)
-    {
-        using var slots = new SemaphoreSlim(inFlight);
-        var pending = new List<Task>(items.Count);
-        foreach (var item in items)
-        {
-            await slots.WaitAsync();
-            pending.Add(Task.Run(async () =>
-            {
-                try { await action(item); }
-                finally { slots.Release(); }
-            }));
-        }
-        await Task.WhenAll(pending);
     }
 
     /// <summary>Asks what <c>pbm waves status</c> asks, one after the other with 100 ms between; a slow answer delays the next sample, so the maximum is never hidden.</summary>
