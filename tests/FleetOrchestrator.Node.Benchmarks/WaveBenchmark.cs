@@ -47,7 +47,7 @@ internal static class WaveBenchmark
         Console.WriteLine($"registered in {registered.TotalSeconds:F1} s ({count / registered.TotalSeconds:N0}/s, {registerCpu.TotalMilliseconds / count:F2} ms CPU per twin); load average {LoadAverage()}");
         var table = new FleetTable(node.Persistence);
         var projection = Stopwatch.StartNew();
-        while (await table.CountAsync(new FleetQuery(Tag: "main")) < count) await Task.Delay(200);
+        await UntilAsync(async () => await table.CountAsync(new FleetQuery(Tag: "main")) >= count, deadline, () => "the fleet table did not list every device");
         Console.WriteLine($"fleet table complete {projection.Elapsed.TotalSeconds:F1} s after the last registration");
 
         foreach (var version in new[] { "1", "2" })

@@ -14,7 +14,7 @@ namespace FleetOrchestrator.ControlPlane.Waves;
 /// </param>
 /// <param name="AnswerTimeout">Without any twin's answer for this long, views still unanswered are counted as lost (a twin stopped).</param>
 public sealed record WavesSettings(TimeSpan? EvaluateEvery = null, int SnapshotEvery = 100, TimeProvider? Time = null, TimeSpan? RegistryTimeout = null,
-    int AssigningWindow = 2000, TimeSpan? AnswerTimeout = null)
+    int AssigningWindow = 1000, TimeSpan? AnswerTimeout = null)
 {
     public TimeSpan EvaluateInterval => EvaluateEvery ?? TimeSpan.FromSeconds(5);
     public TimeSpan RegistryAskTimeout => RegistryTimeout ?? TimeSpan.FromSeconds(30);
