@@ -54,7 +54,7 @@ public static class ControlPlaneMessages
         .Add<WaveRefused>("waves.refused")
         .Add<WaveList>("waves.wave-list")
         .Add<AssignDeviceView>("waves.assign-device-view")
-        .Add<DeviceViewAssigned>("waves.device-view-assigned")
+        .Add<DeviceViewAnswered>("waves.device-view-answered")
         .Add<WaveInitialized>("waves.initialized")
         .Add<WaveStageAdded>("waves.stage-added")
         .Add<WaveStageStarted>("waves.stage-started")

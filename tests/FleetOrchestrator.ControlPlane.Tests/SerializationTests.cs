@@ -82,7 +82,8 @@ public sealed class SerializationTests : IDisposable
         yield return [new WaveRefused("wave-1", "no wave wave-1")];
         yield return [new WaveList([waveRecord.Summary()])];
         yield return [new AssignDeviceView("d1", "prod", "wave-1")];
-        yield return [new DeviceViewAssigned("d1", "prod")];
+        yield return [new DeviceViewAnswered("d1", "prod", "wave-1")];
+        yield return [new DeviceViewAnswered("d1", "prod", "wave-1", "device \"d1\" has tag beta, not prod")];
         yield return [new DeviceViewWasAssigned("d1", "wave-1")];
         yield return [new DeviceViewChanged("d1", null, DeviceConfig.Of("prod", ["web"]))];
         var prod = DeviceConfig.Of("prod", null);

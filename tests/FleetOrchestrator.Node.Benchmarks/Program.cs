@@ -3,12 +3,15 @@ using FleetOrchestrator.Node.Benchmarks;
 // Control-plane benchmarks (docs/benchmarks.md, "Control plane"):
 //   checkins [--seconds 10] [--rounds 3] [--connections 64]   304 check-ins: fleet-node gateway vs bare Kestrel, each served by a child process
 //   twins [--count 100000]                                    registering twins on one embedded node: time, memory per live twin, projection catch-up
+//   wave [--count 100000] [--canary-percent 1]                a wave over N twins of one tag: assignments per minute, waves status latency
+// twins and wave take --postgres <connection string> (a fresh database, dropped afterwards) instead of a SQLite file.
 // serve-node / serve-bare are the child processes checkins starts.
 var options = Options.Parse(args.Skip(1).ToArray());
 return args.FirstOrDefault() switch
 {
     "checkins" => await CheckinBenchmark.RunAsync(options),
     "twins" => await TwinBenchmark.RunAsync(options),
+    "wave" => await WaveBenchmark.RunAsync(options),
     "serve-node" => await Servers.ServeNodeAsync(options),
     "serve-bare" => await Servers.ServeBareAsync(options),
     _ => Usage(),
@@ -16,7 +19,7 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: checkins [--seconds N] [--rounds N] [--connections N] | twins [--count N]");
+    Console.Error.WriteLine("usage: checkins [--seconds N] [--rounds N] [--connections N] | twins [--count N] | wave [--count N] [--canary-percent N] [--evaluate-ms N]");
     return 2;
 }
 

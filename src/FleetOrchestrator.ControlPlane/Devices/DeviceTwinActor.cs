@@ -83,15 +83,16 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
             }
             case Waves.AssignDeviceView command:
             {
+                // The wave hands out more views only as twins answer: its pace follows the journal's.
                 var (assigned, refusal) = _state.Decide(command);
                 var replyTo = Sender;
-                var done = new Waves.DeviceViewAssigned(command.DeviceId, command.Tag);
+                var answer = new Waves.DeviceViewAnswered(command.DeviceId, command.Tag, command.View, refusal);
                 if (refusal is not null) Log.Warning("view {0} not assigned to {1}: {2}", command.View ?? "production", command.DeviceId, refusal);
-                if (assigned is null) replyTo.Tell(done);
+                if (assigned is null) replyTo.Tell(answer);
                 else PersistAndApply(assigned, () =>
                 {
                     PublishServed();
-                    replyTo.Tell(done);
+                    replyTo.Tell(answer);
                 });
                 break;
             }

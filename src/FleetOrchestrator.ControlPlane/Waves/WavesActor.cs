@@ -8,17 +8,25 @@ using FleetOrchestrator.ControlPlane.Targets;
 namespace FleetOrchestrator.ControlPlane.Waves;
 
 /// <param name="EvaluateEvery">How often running stages are evaluated (fleet table read, gates, ramp).</param>
-public sealed record WavesSettings(TimeSpan? EvaluateEvery = null, int SnapshotEvery = 100, TimeProvider? Time = null, TimeSpan? RegistryTimeout = null)
+/// <param name="AssigningWindow">
+/// At most this many views handed out whose twins have not answered: every twin persists its view in the shared journal,
+/// and handing 100,000 out at once overflows the journal's queue (writes time out, twins and singletons stop).
+/// </param>
+/// <param name="AnswerTimeout">Without any twin's answer for this long, views still unanswered are counted as lost (a twin stopped).</param>
+public sealed record WavesSettings(TimeSpan? EvaluateEvery = null, int SnapshotEvery = 100, TimeProvider? Time = null, TimeSpan? RegistryTimeout = null,
+    int AssigningWindow = 1000, TimeSpan? AnswerTimeout = null)
 {
     public TimeSpan EvaluateInterval => EvaluateEvery ?? TimeSpan.FromSeconds(5);
     public TimeSpan RegistryAskTimeout => RegistryTimeout ?? TimeSpan.FromSeconds(30);
+    public TimeSpan TwinAnswerTimeout => AnswerTimeout ?? TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
 /// Every wave of the factory, event-sourced (a cluster singleton): operator commands, and a periodic evaluation
 /// that starts stages (devices picked from the fleet table), hands the wave's view to devices at the stage's ramp
 /// rate, and applies the gates (<see cref="RolloutGate"/>) to what devices reported. Device outcomes come from the
-/// fleet table, never from asking twins. Views are opened, promoted and closed by the target registry.
+/// fleet table, never from asking twins. Views are opened, promoted and closed by the target registry. Runs under
+/// <see cref="WavesStatusActor"/>, which answers the queries.
 /// </summary>
 public sealed class WavesActor : ReceivePersistentActor, IWithTimers
 {
@@ -39,6 +47,9 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
     private ImmutableDictionary<string, WaveRecord> _waves = WavesState.Empty;
     private bool _evaluating;
     private readonly MovedViews _viewsMoved;
+    // Wave views handed out whose twins have not answered yet, and when the last was handed out or answered.
+    private int _assigning;
+    private DateTimeOffset _assigningSince;
 
     public WavesActor(FleetTable fleet, IActorRef targetRegistry, IActorRef deviceTwins, WavesSettings settings)
     {
@@ -53,6 +64,7 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         Recover<IWaveEvent>(e => _waves = WavesState.Apply(_waves, e));
         Recover<RecoveryCompleted>(_ =>
         {
+            Context.Parent.Tell(new WavesChanged(_waves));
             // A move may have been made just before a stop: advance the views of every open wave's tag once.
             foreach (var wave in _waves.Values.Where(w => w.IsOpen)) _viewsMoved.Moved(wave.Tag, 0, Now);
             Timers.StartPeriodicTimer("evaluate", Evaluate.Instance, settings.EvaluateInterval);
@@ -93,25 +105,20 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
             abort.Rollback ? new WithdrawWaveView(TagOf(abort.Wave), abort.Wave) : new CloseWaveView(TagOf(abort.Wave), abort.Wave)));
         Command<CancelWave>(cancel => EndWave(cancel, cancel.Wave, new CloseWaveView(TagOf(cancel.Wave), cancel.Wave)));
         Command<CompleteWave>(complete => EndWave(complete, complete.Wave, new PromoteWaveView(TagOf(complete.Wave), complete.Wave)));
-        Command<GetWave>(get =>
-        {
-            if (_waves.TryGetValue(get.Wave, out var wave)) Sender.Tell(new WaveAccepted(wave.Summary()));
-            else Sender.Tell(new WaveRefused(get.Wave, $"no wave {get.Wave}"));
-        });
-        Command<GetWaveDevices>(get =>
-        {
-            if (!_waves.TryGetValue(get.Wave, out var wave)) Sender.Tell(new WaveRefused(get.Wave, $"no wave {get.Wave}"));
-            else if (get.Stage < 0 || get.Stage >= wave.Stages.Count) Sender.Tell(new WaveRefused(get.Wave, $"wave {get.Wave} has stages 0..{wave.Stages.Count - 1}, not {get.Stage}"));
-            else Sender.Tell(new WaveDevices(get.Wave, get.Stage, wave.Stages[get.Stage].Devices, wave.Stages[get.Stage].Released));
-        });
-        Command<ListWaves>(_ => Sender.Tell(new WaveList(_waves.Values.OrderBy(w => w.Wave, StringComparer.Ordinal).Select(w => w.Summary()).ToList())));
         Command<Evaluate>(_ =>
         {
             AdvanceMovedViews();
+            ForgetLostAnswers();
+            Release();
             StartEvaluation();
         });
         Command<Evaluated>(OnEvaluated);
-        Command<DeviceViewAssigned>(assigned => _viewsMoved.Acknowledged(assigned.Tag, Now));
+        Command<DeviceViewAnswered>(answered =>
+        {
+            _viewsMoved.Acknowledged(answered.Tag, Now);
+            Answered(answered);
+            if (_assigning <= _settings.AssigningWindow / 2) Release();
+        });
         Command<TagViewsAdvanced>(advanced => _log.Info("views of tag {0} advanced to version {1}: moved devices read their new view", advanced.Tag, advanced.TargetsVersion));
         Command<WaveViewRefused>(refused => _log.Warning("advancing the views of tag {0} failed: {1}", refused.Tag, refused.Reason));
         Command<Status.Failure>(failure =>
@@ -136,6 +143,7 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         });
         Command<Evaluate>(_ => { });
         Command<Evaluated>(OnEvaluated);
+        Command<DeviceViewAnswered>(Answered);
         CommandAny(_ => Stash.Stash());
     }
 
@@ -214,17 +222,20 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
     private void Applied(IWaveEvent e)
     {
         _waves = WavesState.Apply(_waves, e);
+        Context.Parent.Tell(new WavesChanged(_waves));
         if (e is WaveDevicesReleased released)
         {
             var wave = _waves[released.Wave];
             MoveViews(wave.Tag, wave.Wave, released.DeviceIds);
+            _assigning += released.DeviceIds.Count;
+            _assigningSince = Now;
         }
         if (e is WaveStageDecided { Status: StageStatus.Tripped } tripped)
             _log.Warning("wave {0} stage {1} tripped: {2}", tripped.Wave, tripped.Stage, tripped.Reason);
         if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(new WavesSnapshot(_waves.Values.ToList()));
     }
 
-    /// <summary>Hands <paramref name="devices"/> the view (null: production); their twins acknowledge with <see cref="DeviceViewAssigned"/>.</summary>
+    /// <summary>Hands <paramref name="devices"/> the view (null: production); their twins answer with <see cref="DeviceViewAnswered"/>.</summary>
     private void MoveViews(string tag, string? view, IReadOnlyCollection<string> devices)
     {
         foreach (var device in devices) _deviceTwins.Tell(new AssignDeviceView(device, tag, view));
@@ -241,12 +252,48 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
     private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan AcknowledgementTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Persists what an evaluation decided, for the waves still active (an operator may have paused or ended one meanwhile).</summary>
+    /// <summary>Persists what an evaluation decided, for the waves still active (an operator may have paused or ended one meanwhile); a started stage releases at once.</summary>
     private void OnEvaluated(Evaluated evaluated)
     {
         _evaluating = false;
         var events = evaluated.Events.Where(e => _waves.GetValueOrDefault(e.Wave)?.Status == WaveStatus.Active).ToList();
-        if (events.Count > 0) PersistAll(events, Applied);
+        var remaining = events.Count;
+        if (remaining > 0)
+            PersistAll(events, e =>
+            {
+                Applied(e);
+                if (--remaining == 0) Release();
+            });
+    }
+
+    /// <summary>Hands the wave views due now to twins (<see cref="WavesState.ToRelease"/>): ramp, and room in the assigning window.</summary>
+    private void Release()
+    {
+        var now = Now;
+        var capacity = _settings.AssigningWindow - _assigning;
+        var released = new List<IWaveEvent>();
+        foreach (var wave in _waves.Values)
+        {
+            if (WavesState.ToRelease(wave, now, capacity, _settings.AssigningWindow) is not { } e) continue;
+            released.Add(e);
+            capacity -= e.DeviceIds.Count;
+        }
+        if (released.Count > 0) PersistAll(released, Applied);
+    }
+
+    private void Answered(DeviceViewAnswered answered)
+    {
+        // Answers to views given back to production were never counted.
+        if (answered.View is null || _assigning == 0) return;
+        _assigning--;
+        _assigningSince = Now;
+    }
+
+    private void ForgetLostAnswers()
+    {
+        if (_assigning == 0 || Now - _assigningSince < _settings.TwinAnswerTimeout) return;
+        _log.Warning("{0} twins did not answer their wave view within {1}; handing out more", _assigning, _settings.TwinAnswerTimeout);
+        _assigning = 0;
     }
 
     /// <summary>Reads the fleet table off the actor and pipes back the events the open waves need now.</summary>
@@ -278,19 +325,11 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
                     continue;
                 }
                 events.Add(new WaveStageStarted(wave.Wave, start, picked.DeviceIds, now));
-                var release = RolloutGate.Releasable(stage.Gates, picked.DeviceIds.Count, 0, now, now);
-                if (release > 0) events.Add(new WaveDevicesReleased(wave.Wave, start, picked.DeviceIds.Take(release).ToList()));
                 continue;
             }
             if (wave.CurrentStage is not { } current || wave.Stages[current] is not { StartedAt: { } startedAt } running
                 || running.Status is StageStatus.Tripped or StageStatus.AwaitingApproval or StageStatus.Pending)
                 continue;
-            var releasable = RolloutGate.Releasable(running.Gates, running.Devices.Count - running.Released, running.Released, startedAt, now);
-            if (releasable > 0)
-            {
-                events.Add(new WaveDevicesReleased(wave.Wave, current, running.Devices.Skip(running.Released).Take(releasable).ToList()));
-                running = running with { Released = running.Released + releasable };
-            }
             var decision = RolloutGate.Evaluate(running.Gates, WavesState.DevicesOf(wave, running, rows), startedAt, running.SuccessReachedAt, now);
             var status = WavesState.StatusOf(decision.Outcome);
             if (status != running.Status || decision.Tally != running.Tally)

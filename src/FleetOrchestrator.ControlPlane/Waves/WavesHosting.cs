@@ -8,10 +8,10 @@ namespace FleetOrchestrator.ControlPlane.Waves;
 
 public static class WavesHosting
 {
-    /// <summary>The <see cref="WavesActor"/> singleton beside the target registry (role <see cref="TargetsHosting.Role"/>), and a proxy to it on every node.</summary>
+    /// <summary>The <see cref="WavesActor"/> singleton (under its <see cref="WavesStatusActor"/>) beside the target registry (role <see cref="TargetsHosting.Role"/>), and a proxy to it on every node.</summary>
     public static AkkaConfigurationBuilder WithWaves(this AkkaConfigurationBuilder builder, FleetTable fleet, WavesSettings settings) =>
         builder.WithSingleton<WavesActor>("waves",
-            (_, registry, _) => WavesActor.PropsFor(fleet, registry.Get<TargetRegistryActor>(), registry.Get<DeviceTwinActor>(), settings),
+            (_, registry, _) => WavesStatusActor.PropsFor(WavesActor.PropsFor(fleet, registry.Get<TargetRegistryActor>(), registry.Get<DeviceTwinActor>(), settings)),
             new ClusterSingletonOptions { Role = TargetsHosting.Role }, createProxyToo: true);
 
     public static AkkaConfigurationBuilder WithWavesProxy(this AkkaConfigurationBuilder builder) =>

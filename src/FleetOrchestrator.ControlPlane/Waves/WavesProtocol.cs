@@ -60,12 +60,15 @@ public enum StageStatus { Pending, Running, Baking, AwaitingApproval, Passed, Tr
 
 /// <summary>
 /// Tells a device's twin which repository view its gateway serves it (a wave's, or production when <see cref="View"/> is
-/// null); answered with <see cref="DeviceViewAssigned"/>.
+/// null); answered with <see cref="DeviceViewAnswered"/>.
 /// </summary>
 public sealed record AssignDeviceView(string DeviceId, string Tag, string? View) : IWithDeviceId, IFleetMessage;
 
-/// <summary>The twin has persisted the view and published it to the gateways (or refused it, logged, and changed nothing).</summary>
-public sealed record DeviceViewAssigned(string DeviceId, string Tag) : IFleetMessage;
+/// <summary>
+/// The twin's answer to <see cref="AssignDeviceView"/> once it is settled: persisted and published to the gateways,
+/// unchanged, or refused (<see cref="Refusal"/>).
+/// </summary>
+public sealed record DeviceViewAnswered(string DeviceId, string Tag, string? View, string? Refusal = null) : IFleetMessage;
 
 // ---- persisted events -------------------------------------------------------------------------------
 

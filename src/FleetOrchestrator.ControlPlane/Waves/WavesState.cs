@@ -86,6 +86,22 @@ public static partial class WavesState
     }
 
     /// <summary>
+    /// The devices of the wave's running stage to hand its view now: what the ramp allows, at most <paramref name="capacity"/>
+    /// (views handed out whose twins have not answered yet hold the rest of the <paramref name="window"/> back), and no trickle:
+    /// while more wait than fit, nothing until half the window is free. Null when nothing is due.
+    /// </summary>
+    public static WaveDevicesReleased? ToRelease(WaveRecord wave, DateTimeOffset now, int capacity, int window)
+    {
+        if (wave.Status != WaveStatus.Active || wave.CurrentStage is not { } i || wave.Stages[i] is not { StartedAt: { } startedAt } stage
+            || stage.Status is StageStatus.Tripped or StageStatus.AwaitingApproval or StageStatus.Pending)
+            return null;
+        var releasable = RolloutGate.Releasable(stage.Gates, stage.Devices.Count - stage.Released, stage.Released, startedAt, now);
+        var count = Math.Min(releasable, capacity);
+        if (count <= 0 || (count < releasable && capacity < window / 2)) return null;
+        return new WaveDevicesReleased(wave.Wave, i, stage.Devices.Skip(stage.Released).Take(count).ToList());
+    }
+
+    /// <summary>
     /// A stage's devices as the gate sees them, from the fleet table: not yet released → queued; gone from the
     /// tag or the stage's group → left; on the wave's target and installed → succeeded; an installation that
     /// failed since the stage started → failed; anything else → updating. Download failures are retried by

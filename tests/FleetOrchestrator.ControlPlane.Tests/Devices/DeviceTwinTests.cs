@@ -105,6 +105,20 @@ public sealed class DeviceTwinActorTests : IDisposable
         Assert.Equal("rpi4", (await twins.Ask<DeviceView>(new GetDevice("device-1"), Wait)).State.Registration!.HardwareId);
     }
 
+    [Fact]
+    public async Task A_twin_answers_a_view_assignment_once_it_is_persisted_unchanged_or_refused()
+    {
+        await using var host = await StartAsync(TimeSpan.FromMinutes(2));
+        var twins = await host.Registry.GetAsync<DeviceTwinActor>();
+        await twins.Ask<DeviceRegistered>(new RegisterDevice("device-1", "rpi4", "main", "ab"), Wait);
+
+        Assert.Equal(new ControlPlane.Waves.DeviceViewAnswered("device-1", "wave-1"), await twins.Ask<ControlPlane.Waves.DeviceViewAnswered>(new ControlPlane.Waves.AssignDeviceView("device-1", "main", "wave-1"), Wait));
+        Assert.Equal("wave-1", (await twins.Ask<DeviceView>(new GetDevice("device-1"), Wait)).State.View);
+        Assert.Equal(new ControlPlane.Waves.DeviceViewAnswered("device-1", "wave-1"), await twins.Ask<ControlPlane.Waves.DeviceViewAnswered>(new ControlPlane.Waves.AssignDeviceView("device-1", "main", "wave-1"), Wait));
+        Assert.Equal(new ControlPlane.Waves.DeviceViewAnswered("device-1", "wave-2", "device \"device-1\" has tag main, not beta"),
+            await twins.Ask<ControlPlane.Waves.DeviceViewAnswered>(new ControlPlane.Waves.AssignDeviceView("device-1", "beta", "wave-2"), Wait));
+    }
+
     /// <summary>Entities alive in the region; the query is asked again when a busy region does not answer in time.</summary>
     private static async Task<int> LiveTwinsAsync(IActorRef region)
     {

@@ -58,3 +58,18 @@ public sealed class FleetTableTests
         Assert.Equal(3, await database.CountRowsAsync(FleetTable.TableName));
     }
 }
+
+public sealed class DeviceTwinTaggerTests
+{
+    [Fact]
+    public void Twin_events_are_tagged_for_the_projection_except_view_assignments_which_change_no_row()
+    {
+        var tagger = new DeviceTwinTagger();
+        var seen = new DeviceWasSeen("d1", Now);
+        Assert.Equal(new Akka.Persistence.Journal.Tagged(seen, [DeviceTwinTagger.Tag]).Tags, ((Akka.Persistence.Journal.Tagged)tagger.ToJournal(seen)).Tags);
+        var assigned = new DeviceViewWasAssigned("d1", "wave-1");
+        Assert.Same(assigned, tagger.ToJournal(assigned));
+        var row = FleetRow.Apply(null, new DeviceWasRegistered("d1", new DeviceRegistration("rpi4", "main", "ab", Now, "lab")))!;
+        Assert.Equal(row, FleetRow.Apply(row, assigned));
+    }
+}

@@ -33,7 +33,8 @@ public sealed class WavesActorTests : IDisposable
             new PublisherSettings("acme", "127.0.0.1:5000", PlainHttp: true, new Dictionary<string, string>(), TimeSpan.FromSeconds(20)),
             new DeviceTwinSettings(Shards: 10),
             FleetProjection: new FleetProjectionSettings(Window: TimeSpan.FromMilliseconds(50)),
-            Waves: new WavesSettings(EvaluateEvery: TimeSpan.FromMilliseconds(200)))));
+            // A window smaller than a stage: views go out in turns as twins answer.
+            Waves: new WavesSettings(EvaluateEvery: TimeSpan.FromMilliseconds(200), AssigningWindow: 2))));
         var host = builder.Build();
         await host.StartAsync();
         return host;

@@ -11,6 +11,33 @@ public sealed class WavesStateTests
     private static FleetRow Row(string id, string status, string? target, string tag = "prod", string? group = "lab", int minutes = 5) =>
         new(id, "generic", tag, group, target, status, AppHealth.Unknown, Start.AddDays(-1), Start.AddMinutes(minutes));
 
+    private static WaveRecord Running(int devices, int released, StageGates? gates = null, WaveStatus status = WaveStatus.Active, StageStatus stage = StageStatus.Running) =>
+        new("w", "prod", "2", "acme-2", status, null,
+            [new WaveStageRecord(new StageSelection(), gates ?? new StageGates(), stage, Enumerable.Range(0, devices).Select(i => $"d{i}").ToList(), released, Start, null, null, null)]);
+
+    [Theory]
+    [InlineData(10, 0, 100, 10)]    // all fit in the window
+    [InlineData(5000, 0, 1000, 1000)] // a full window, in release order
+    [InlineData(5000, 1000, 600, 600)] // half the window free or more: fill it
+    [InlineData(5000, 1400, 400, 0)]  // less than half free while more wait: wait for answers
+    [InlineData(5000, 4800, 300, 200)] // the last ones, even with little room
+    [InlineData(5000, 5000, 1000, 0)] // all released
+    public void Views_are_handed_out_within_the_assigning_window(int devices, int released, int capacity, int expected)
+    {
+        var e = WavesState.ToRelease(Running(devices, released), Start, capacity, window: 1000);
+        Assert.Equal(expected, e?.DeviceIds.Count ?? 0);
+        if (e is not null) Assert.Equal($"d{released}", e.DeviceIds[0]);
+    }
+
+    [Fact]
+    public void Views_follow_the_ramp_and_only_for_an_active_running_stage()
+    {
+        Assert.Equal(3, WavesState.ToRelease(Running(100, 1, new StageGates(RampPerMinute: 3)), Start.AddMinutes(1), 1000, 1000)!.DeviceIds.Count);
+        Assert.Null(WavesState.ToRelease(Running(100, 0, status: WaveStatus.Paused), Start, 1000, 1000));
+        Assert.Null(WavesState.ToRelease(Running(100, 0, stage: StageStatus.Tripped), Start, 1000, 1000));
+        Assert.Null(WavesState.ToRelease(Running(100, 0, stage: StageStatus.AwaitingApproval), Start, 1000, 1000));
+    }
+
     [Fact]
     public void Device_statuses_come_from_the_fleet_table_rows()
     {
