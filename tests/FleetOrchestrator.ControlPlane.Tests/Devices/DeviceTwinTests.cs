@@ -112,10 +112,10 @@ public sealed class DeviceTwinActorTests : IDisposable
         var twins = await host.Registry.GetAsync<DeviceTwinActor>();
         await twins.Ask<DeviceRegistered>(new RegisterDevice("device-1", "rpi4", "main", "ab"), Wait);
 
-        Assert.Equal(new ControlPlane.Waves.DeviceViewAnswered("device-1", "wave-1"), await twins.Ask<ControlPlane.Waves.DeviceViewAnswered>(new ControlPlane.Waves.AssignDeviceView("device-1", "main", "wave-1"), Wait));
+        Assert.Equal(new ControlPlane.Waves.DeviceViewAnswered("device-1", "main", "wave-1"), await twins.Ask<ControlPlane.Waves.DeviceViewAnswered>(new ControlPlane.Waves.AssignDeviceView("device-1", "main", "wave-1"), Wait));
         Assert.Equal("wave-1", (await twins.Ask<DeviceView>(new GetDevice("device-1"), Wait)).State.View);
-        Assert.Equal(new ControlPlane.Waves.DeviceViewAnswered("device-1", "wave-1"), await twins.Ask<ControlPlane.Waves.DeviceViewAnswered>(new ControlPlane.Waves.AssignDeviceView("device-1", "main", "wave-1"), Wait));
-        Assert.Equal(new ControlPlane.Waves.DeviceViewAnswered("device-1", "wave-2", "device \"device-1\" has tag main, not beta"),
+        Assert.Equal(new ControlPlane.Waves.DeviceViewAnswered("device-1", "main", "wave-1"), await twins.Ask<ControlPlane.Waves.DeviceViewAnswered>(new ControlPlane.Waves.AssignDeviceView("device-1", "main", "wave-1"), Wait));
+        Assert.Equal(new ControlPlane.Waves.DeviceViewAnswered("device-1", "beta", "wave-2", "device \"device-1\" has tag main, not beta"),
             await twins.Ask<ControlPlane.Waves.DeviceViewAnswered>(new ControlPlane.Waves.AssignDeviceView("device-1", "beta", "wave-2"), Wait));
     }
 
