@@ -50,6 +50,9 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
     // Wave views handed out whose twins have not answered yet, and when the last was handed out or answered.
     private int _assigning;
     private DateTimeOffset _assigningSince;
+    // Devices of ended waves still to hand back to production, through the same window. Not persisted: a gateway
+    // serves production for a closed view anyway, so forgetting them in a restart changes nothing devices see.
+    private readonly Queue<(string Tag, string Device)> _handingBack = new();
 
     public WavesActor(FleetTable fleet, IActorRef targetRegistry, IActorRef deviceTwins, WavesSettings settings)
     {
@@ -109,7 +112,7 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         {
             AdvanceMovedViews();
             ForgetLostAnswers();
-            Release();
+            HandOut();
             StartEvaluation();
         });
         Command<Evaluated>(OnEvaluated);
@@ -117,7 +120,7 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         {
             _viewsMoved.Acknowledged(answered.Tag, Now);
             Answered(answered);
-            if (_assigning <= _settings.AssigningWindow / 2) Release();
+            if (_assigning <= _settings.AssigningWindow / 2) HandOut();
         });
         Command<TagViewsAdvanced>(advanced => _log.Info("views of tag {0} advanced to version {1}: moved devices read their new view", advanced.Tag, advanced.TargetsVersion));
         Command<WaveViewRefused>(refused => _log.Warning("advancing the views of tag {0} failed: {1}", refused.Tag, refused.Reason));
@@ -181,7 +184,8 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
             // An ended wave hands its devices back to production: after complete that view has the wave's target.
             if (!record.IsOpen)
             {
-                MoveViews(record.Tag, null, record.Devices.ToList());
+                foreach (var device in record.Devices) _handingBack.Enqueue((record.Tag, device));
+                HandOut();
             }
             _log.Info("wave {0}: {1}", wave, record.Status);
             answered.ReplyTo.Tell(new WaveAccepted(record.Summary()));
@@ -266,6 +270,17 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
             });
     }
 
+    /// <summary>Fills the assigning window: devices of ended waves back to production first, then the wave views due.</summary>
+    private void HandOut()
+    {
+        var handBack = new List<(string Tag, string Device)>();
+        while (_handingBack.Count > 0 && _assigning + handBack.Count < _settings.AssigningWindow) handBack.Add(_handingBack.Dequeue());
+        foreach (var tag in handBack.GroupBy(h => h.Tag, StringComparer.Ordinal))
+            MoveViews(tag.Key, null, tag.Select(h => h.Device).ToList());
+        if (handBack.Count > 0) (_assigning, _assigningSince) = (_assigning + handBack.Count, Now);
+        Release();
+    }
+
     /// <summary>Hands the wave views due now to twins (<see cref="WavesState.ToRelease"/>): ramp, and room in the assigning window.</summary>
     private void Release()
     {
@@ -283,8 +298,7 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
 
     private void Answered(DeviceViewAnswered answered)
     {
-        // Answers to views given back to production were never counted.
-        if (answered.View is null || _assigning == 0) return;
+        if (_assigning == 0) return;
         _assigning--;
         _assigningSince = Now;
     }
