@@ -39,8 +39,12 @@ public sealed class KeysPaletteTests
 
     private static void AssertOk((int ExitCode, string Stdout, string Stderr) run) => Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Stderr} {run.Stdout}");
 
-    private static async Task<SignedMetadata<RootMetadata>> ServedRootAsync(HttpClient device, int version) =>
-        SignedMetadata<RootMetadata>.Parse(await device.GetByteArrayAsync($"repo/{version}.root.json"));
+    /// <summary>Root <paramref name="version"/> as the gateway serves it; a new root reaches the gateway's cache by pub/sub just after the command's answer.</summary>
+    private static async Task<SignedMetadata<RootMetadata>> ServedRootAsync(HttpClient device, int version)
+    {
+        await UntilAsync(async () => (await device.GetAsync($"repo/{version}.root.json")).IsSuccessStatusCode, $"root v{version} served");
+        return SignedMetadata<RootMetadata>.Parse(await device.GetByteArrayAsync($"repo/{version}.root.json"));
+    }
 
     /// <summary>A registered device of tag main whose TUF client trusts root v1 and has refreshed once.</summary>
     private static async Task<(Tuf.Client.Updater Updater, HttpClient Http, IDisposable Cleanup)> DeviceAsync(RunningNode node)
