@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using FleetOrchestrator.CommandProtocol;
+using FleetOrchestrator.Tuf.Client;
 using FleetOrchestrator.Tuf.Crypto;
 using FleetOrchestrator.Tuf.Metadata;
 using FleetOrchestrator.Tuf.Repository;
@@ -76,8 +77,19 @@ public static class OfflineKeys
                 return Fail($"key file {file} (keyid {Short(key.KeyId)}) may not sign {string.Join(", ", requests.Select(r => r.Id))}: the keys that may are [{string.Join(", ", requests.SelectMany(r => r.KeyIds).Distinct().Select(Short))}]");
             foreach (var request in requests)
             {
-                var payload = Convert.FromBase64String(request.Payload);
-                if (Problem(command, request, payload, newKey) is { } problem) return Fail(problem);
+                byte[] payload;
+                string? problem;
+                try
+                {
+                    payload = Convert.FromBase64String(request.Payload);
+                    problem = Problem(command, request, payload, newKey);
+                }
+                catch (Exception e) when (e is FormatException or CanonicalJsonException or TufMetadataFormatException or InvalidOperationException)
+                {
+                    // The host's answer is outside input too: a payload that is not metadata is refused, never signed.
+                    return Fail($"the host's signing request {request.Id} is not valid {request.Role} metadata: {e.Message}; nothing was signed");
+                }
+                if (problem is not null) return Fail(problem);
                 var signatures = new List<string>();
                 foreach (var (key, file) in keys.Where(k => request.KeyIds.Contains(k.Key.KeyId)))
                 {
