@@ -160,7 +160,7 @@ public static class NodeHost
     }
 
     /// <summary>Every <c>*.conf</c> of the folder, in name order (later files override earlier ones).</summary>
-    private static async Task<string> LoadHoconAsync(string directory, CancellationToken cancellation)
+    public static async Task<string> LoadHoconAsync(string directory, CancellationToken cancellation)
     {
         if (!Directory.Exists(directory)) return "";
         var parts = new List<string>();

@@ -11,6 +11,7 @@ using FleetOrchestrator.Tuf.Crypto;
 using FleetOrchestrator.Tuf.Repository;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using FleetOrchestrator.Node;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -57,7 +58,9 @@ internal sealed class EmbeddedNode : IAsyncDisposable
             // Idle passivation far beyond the run: every twin stays live to be measured.
             new DeviceTwinSettings(Shards: 100, IdleAfter: TimeSpan.FromHours(1)),
             Waves: waves,
-            Hocon: "akka.loglevel = WARNING\n" + options.String("hocon"));
+            // The node's own tunables (hocon/ as fleet-node loads it), then the run's overrides.
+            Hocon: await NodeHost.LoadHoconAsync(Path.Combine(AppContext.BaseDirectory, "hocon"), CancellationToken.None)
+                + "\nakka.loglevel = WARNING\n" + options.String("hocon"));
         // The command host as fleet-node runs it (loopback, no tokens): what pbm talks to.
         var commandHost = new CommandHostSettings("127.0.0.1", 0, OperatorTokens.None, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(30), TimeSpan.FromHours(1));
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
