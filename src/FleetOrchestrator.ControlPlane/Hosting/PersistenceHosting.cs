@@ -3,6 +3,7 @@ using Akka.Persistence.Sql.Config;
 using Akka.Persistence.Sql.Hosting;
 using FleetOrchestrator.ControlPlane.Devices;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace FleetOrchestrator.ControlPlane.Hosting;
 
@@ -15,7 +16,21 @@ public sealed record PersistenceSettings(string ConnectionString, string Provide
 
     public static PersistenceSettings SqliteFile(string path) => new($"Data Source={path};Pooling=True", Sqlite);
 
-    public static PersistenceSettings Postgres(string connectionString) => new(connectionString, PostgreSql);
+    /// <summary>Connections one node opens to PostgreSQL unless its connection string says otherwise.</summary>
+    public const int DefaultPostgresPoolSize = 20;
+
+    /// <summary>
+    /// PostgreSQL, with the pool capped at <see cref="DefaultPostgresPoolSize"/> unless the string sets one: recoveries
+    /// run up to 1,000 at once (hocon/fleet.conf), and at Npgsql's default of 100 a single node's burst took every
+    /// connection the server allows (default max_connections 100), leaving none for the other nodes.
+    /// </summary>
+    public static PersistenceSettings Postgres(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!builder.ConnectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase))
+            builder.MaxPoolSize = DefaultPostgresPoolSize;
+        return new(builder.ConnectionString, PostgreSql);
+    }
 }
 
 public static class PersistenceHosting
