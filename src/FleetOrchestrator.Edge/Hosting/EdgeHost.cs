@@ -92,8 +92,17 @@ public static class EdgeHost
                 loggers.AddLoggerFactory();
             })
             // SQLite has one writer at a time: the agents' and the outboxes' writes go through one journal writer.
+            // Reads at read-uncommitted because Microsoft.Data.Sqlite opens only that level with a deferred BEGIN (the
+            // others take the write lock): recoveries then read beside the writer (WAL; no shared cache, so still
+            // only committed data) — what a simulated fleet recovering from one file needs.
             // Timers on the runtime's timer queue: an idle agent does not wake between them (TimerQueueScheduler).
-            .AddHocon(hocon + "\nakka.persistence.journal.sql.parallelism = 1\n" + TimerQueueScheduler.Hocon, HoconAddMode.Prepend)
+            .AddHocon(hocon + """
+
+                akka.persistence.journal.sql.parallelism = 1
+                akka.persistence.journal.sql.read-isolation-level = read-uncommitted
+                akka.persistence.snapshot-store.sql.read-isolation-level = read-uncommitted
+
+                """ + TimerQueueScheduler.Hocon, HoconAddMode.Prepend)
             .WithSqlPersistence(journal, "SQLite.MS", autoInitialize: true)
             .WithFleetSerializer(EdgeMessages.Table)
             .WithActors(startAgents));
