@@ -69,6 +69,7 @@ public sealed class TimerQueueScheduler(Config config, ILoggingAdapter log) : Sc
         private readonly ICancelable? _cancelable;
         private readonly Timer _timer;
         private readonly CancellationTokenRegistration _registration;
+        private volatile bool _stopped;
 
         public Scheduled(TimerQueueScheduler owner, TimeSpan delay, TimeSpan interval, Action action, ICancelable? cancelable)
         {
@@ -80,6 +81,8 @@ public sealed class TimerQueueScheduler(Config config, ILoggingAdapter log) : Sc
             // It may fire before the constructor returns: Fire uses only the fields set above.
             _timer = new Timer(static s => ((Scheduled)s!).Fire(), this, delay, interval);
             if (cancelable is not null) _registration = cancelable.Token.Register(static s => ((Scheduled)s!).Stop(), this);
+            // Stopped while constructing (fired, or cancelled, before the fields above were set): release what Stop could not see.
+            if (_stopped) Stop();
         }
 
         private void Fire()
@@ -106,8 +109,9 @@ public sealed class TimerQueueScheduler(Config config, ILoggingAdapter log) : Sc
 
         public void Stop()
         {
+            _stopped = true;
             _owner._pending.TryRemove(this, out _);
-            // Null only when it fired before its constructor finished; a one-shot timer that fired needs no disposal.
+            // Null only when it fired before its constructor finished; the constructor then calls Stop again.
             _timer?.Dispose();
             _registration.Dispose();
         }
