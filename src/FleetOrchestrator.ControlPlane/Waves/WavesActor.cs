@@ -118,7 +118,6 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         Command<Evaluated>(OnEvaluated);
         Command<DeviceViewAnswered>(answered =>
         {
-            _viewsMoved.Acknowledged(answered.Tag, Now);
             Answered(answered);
             if (_assigning <= _settings.AssigningWindow / 2) HandOut();
         });
@@ -231,19 +230,21 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         {
             var wave = _waves[released.Wave];
             MoveViews(wave.Tag, wave.Wave, released.DeviceIds);
-            _assigning += released.DeviceIds.Count;
-            _assigningSince = Now;
         }
         if (e is WaveStageDecided { Status: StageStatus.Tripped } tripped)
             _log.Warning("wave {0} stage {1} tripped: {2}", tripped.Wave, tripped.Stage, tripped.Reason);
         if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(new WavesSnapshot(_waves.Values.ToList()));
     }
 
-    /// <summary>Hands <paramref name="devices"/> the view (null: production); their twins answer with <see cref="DeviceViewAnswered"/>.</summary>
+    /// <summary>
+    /// Hands <paramref name="devices"/> the view (null: production); they take room in the assigning window until their
+    /// twins answer with <see cref="DeviceViewAnswered"/>.
+    /// </summary>
     private void MoveViews(string tag, string? view, IReadOnlyCollection<string> devices)
     {
         foreach (var device in devices) _deviceTwins.Tell(new AssignDeviceView(device, tag, view));
         _viewsMoved.Moved(tag, devices.Count, Now);
+        (_assigning, _assigningSince) = (_assigning + devices.Count, Now);
     }
 
     /// <summary>Re-signs the views of tags whose moves every gateway now serves (see <see cref="MovedViews"/>).</summary>
@@ -277,7 +278,6 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         while (_handingBack.Count > 0 && _assigning + handBack.Count < _settings.AssigningWindow) handBack.Add(_handingBack.Dequeue());
         foreach (var tag in handBack.GroupBy(h => h.Tag, StringComparer.Ordinal))
             MoveViews(tag.Key, null, tag.Select(h => h.Device).ToList());
-        if (handBack.Count > 0) (_assigning, _assigningSince) = (_assigning + handBack.Count, Now);
         Release();
     }
 
@@ -296,8 +296,10 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         if (released.Count > 0) PersistAll(released, Applied);
     }
 
+    /// <summary>A twin serves its new view (also while the registry is asked: the acknowledgement must not be lost, or the tag's views wait for the timeout).</summary>
     private void Answered(DeviceViewAnswered answered)
     {
+        _viewsMoved.Acknowledged(answered.Tag, Now);
         if (_assigning == 0) return;
         _assigning--;
         _assigningSince = Now;
