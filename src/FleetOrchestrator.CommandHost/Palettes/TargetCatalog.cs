@@ -20,7 +20,7 @@ public sealed record TargetSummary(
     JsonObject? Custom)
 {
     /// <summary>Why the target was withdrawn (<c>waves abort --rollback</c>); null when it was not.</summary>
-    public string? Withdrawn => Custom?[TargetCustom.Withdrawn]?.ToString();
+    public string? Withdrawn => TargetCustom.WithdrawnReason(Custom);
 }
 
 /// <summary>The targets of the production views of a <see cref="RepositoryMetadata"/>, read from their signed targets metadata.</summary>

@@ -81,7 +81,7 @@ public static class TargetsState
         return copy;
     }
 
-    private static bool IsWithdrawn(StoredTarget target) => target.Custom?[TargetCustom.Withdrawn] is not null;
+    private static bool IsWithdrawn(StoredTarget target) => TargetCustom.WithdrawnReason(target.Custom) is not null;
 
     /// <summary>
     /// Adds the target(s) of a version to the production view of each tag of <paramref name="command"/> (creating new
@@ -179,7 +179,7 @@ public static class TargetsState
         var withdrawn = state.Tags.Values.Select(t => t.Views[TufRepository.ProductionView])
             .SelectMany(v => OfVersion(v.Targets, version)).FirstOrDefault(t => IsWithdrawn(t.Value));
         return withdrawn.Value is { } target
-            ? throw new TargetRejectedException($"{withdrawn.Key} (version {version}) is withdrawn ({target.Custom![TargetCustom.Withdrawn]}); publish a new version")
+            ? throw new TargetRejectedException($"{withdrawn.Key} (version {version}) is withdrawn ({TargetCustom.WithdrawnReason(target.Custom)}); publish a new version")
             : targets;
     }
 

@@ -35,7 +35,7 @@ public sealed record TargetCandidate(string Name, long Version, IReadOnlyList<st
                 return Fail($"custom.docker_compose_apps.{app}.uri is not a string", out problem);
             apps[app] = uri;
         }
-        return new TargetCandidate(name, version, hardwareIds, tags, apps, custom[TargetCustom.Withdrawn] is not null);
+        return new TargetCandidate(name, version, hardwareIds, tags, apps, TargetCustom.WithdrawnReason(custom) is not null);
 
         static TargetCandidate? Fail(string text, out string? problem)
         {
