@@ -4,6 +4,7 @@ using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
+using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Protocol.Serialization;
 
 namespace FleetOrchestrator.ControlPlane;
@@ -12,6 +13,7 @@ namespace FleetOrchestrator.ControlPlane;
 public static class ControlPlaneMessages
 {
     public static ManifestTable Table { get; } = ManifestTable.Empty
+        .Add<Refused>("refused")
         .Add<RecordTarget>("targets.record-target")
         .Add<TargetRecorded>("targets.target-recorded")
         .Add<TargetRejected>("targets.target-rejected")

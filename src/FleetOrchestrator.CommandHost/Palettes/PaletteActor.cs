@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using FleetOrchestrator.CommandProtocol;
+using FleetOrchestrator.Protocol.Decisions;
 
 namespace FleetOrchestrator.CommandHost.Palettes;
 
@@ -46,6 +47,18 @@ public abstract class PaletteActor : ReceiveActor
             else Finish(output, task.Exception!.GetBaseException(), log);
         }, TaskScheduler.Default);
     }
+
+    /// <summary>
+    /// Asks <paramref name="target"/> and returns its answer when it is a <typeparamref name="TAnswer"/>. A
+    /// <see cref="Refused"/> answer fails the command with its reason; any other answer fails it naming the answer's type.
+    /// </summary>
+    protected static async Task<TAnswer> AskAccepted<TAnswer>(IActorRef target, object command, TimeSpan timeout) =>
+        await target.Ask<object>(command, timeout) switch
+        {
+            TAnswer answer => answer,
+            Refused refused => throw new CommandFailedException(ErrorCodes.Failed, refused.Reason),
+            var other => throw new CommandFailedException(ErrorCodes.Failed, $"unexpected answer {other.GetType().Name}"),
+        };
 
     protected static void NotImplemented(CommandInvocation invocation, CommandOutput output) =>
         output.Fail(ErrorCodes.NotImplemented, $"{invocation.Palette} {invocation.Command.Name} is not implemented yet", ExitCodes.NotImplemented);
