@@ -56,7 +56,7 @@ public sealed class Updater
         await UpdateTimestampAsync(cancellation);
         await UpdateSnapshotAsync(cancellation);
         var root = _root!.Signed;
-        await LoadTargetsAsync(Role.Targets, root.RoleKeysOf(Role.Targets), root.Keys, cancellation);
+        await LoadTargetsAsync(Role.Targets, Role.Root, root.RoleKeysOf(Role.Targets), root.Keys, cancellation);
     }
 
     // ---------------------------------------------------------------- root (§5.2, §5.3)
@@ -180,10 +180,16 @@ public sealed class Updater
 
     // ---------------------------------------------------------------- targets (§5.6)
 
-    /// <summary>Loads a targets role (top-level or delegated) signed by <paramref name="keys"/> of its delegator, checked against the snapshot.</summary>
-    private async Task<SignedMetadata<TargetsMetadata>> LoadTargetsAsync(string role, RoleKeys keys, IReadOnlyDictionary<string, Key> keyMap, CancellationToken cancellation)
+    /// <summary>Loads a targets role (top-level or delegated) signed by <paramref name="keys"/> of <paramref name="delegator"/>, checked against the snapshot.</summary>
+    private async Task<SignedMetadata<TargetsMetadata>> LoadTargetsAsync(string role, string delegator, RoleKeys keys, IReadOnlyDictionary<string, Key> keyMap, CancellationToken cancellation)
     {
-        if (_targets.TryGetValue(role, out var loaded)) return loaded;
+        var signer = delegator == Role.Root ? $"root v{_root!.Signed.Version}" : $"its delegator {delegator}";
+        if (_targets.TryGetValue(role, out var loaded))
+        {
+            // It may have been verified through another delegator (a diamond); only this path's delegation vouches for it here (§5.6.7).
+            VerifySignatures(role, loaded, keys, keyMap, signer);
+            return loaded;
+        }
         var snapshot = _snapshot!.Signed;
         if (!snapshot.Meta.TryGetValue(role + ".json", out var meta))
             throw new TufRoleMissingException(role, $"snapshot v{snapshot.Version} does not list {role}.json");
@@ -197,7 +203,7 @@ public sealed class Updater
         var raw = await _fetcher.FetchAsync(MetadataUrl(name), maxBytes, role, cancellation);
         VerifyLengthAndHashes(role, name, raw, meta, $"snapshot v{snapshot.Version}");
         var candidate = Parse<TargetsMetadata>(raw, role);
-        VerifySignatures(role, candidate, keys, keyMap, role == Role.Targets ? $"root v{_root.Signed.Version}" : "its delegator");
+        VerifySignatures(role, candidate, keys, keyMap, signer);
         if (candidate.Signed.Version != meta.Version)
             throw new TufVersionException(role, "version", $"{role} version {candidate.Signed.Version} != snapshot meta version {meta.Version}");
         CheckNotExpired(role, candidate.Signed);
@@ -221,7 +227,7 @@ public sealed class Updater
         {
             var (role, delegator, keys, keyMap) = pending.Pop();
             if (!visited.Add((role, delegator))) continue;
-            var targets = (await LoadTargetsAsync(role, keys, keyMap, cancellation)).Signed;
+            var targets = (await LoadTargetsAsync(role, delegator, keys, keyMap, cancellation)).Signed;
             if (targets.Targets.TryGetValue(targetPath, out var file))
                 return new TargetInfo(targetPath, file, role);
             if (targets.Delegations is not { } delegations) continue;

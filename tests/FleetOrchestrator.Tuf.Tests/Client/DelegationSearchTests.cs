@@ -4,7 +4,7 @@ using FleetOrchestrator.Tuf.Metadata;
 
 namespace FleetOrchestrator.Tuf.Tests.Client;
 
-/// <summary>Spec §5.6.7: pre-order depth-first delegation search, terminating roles, path patterns, the visit cap, role names.</summary>
+/// <summary>Spec §5.6.7: pre-order depth-first delegation search, terminating roles, path patterns, the visit cap, diamonds, role names.</summary>
 public sealed class DelegationSearchTests : ClientTestBase
 {
     /// <summary>Publishes every delegated role at its current version, then a release of targets + snapshot + timestamp.</summary>
@@ -162,6 +162,50 @@ public sealed class DelegationSearchTests : ClientTestBase
         Assert.Equal("apps", error.Role);
         Assert.Contains("its delegator", error.Message);
         Assert.Null(Stored("apps"));
+    }
+
+    /// <summary>
+    /// A diamond: "a" and "b" both delegate "c", each naming its own key for it; c is signed by the keys
+    /// <paramref name="cSigners"/> picks. Returns the client once it has found "a/app" through "a", so c is loaded.
+    /// </summary>
+    private async Task<Updater> DiamondSearchedThroughAAsync(Func<ISigner, ISigner, ISigner[]> cSigners)
+    {
+        var (aKeyForC, bKeyForC) = (KeyPair.Generate(), KeyPair.Generate());
+        Sim.Delegate(Role.Targets, "a", terminating: false, ["a/*"]);
+        Sim.Delegate(Role.Targets, "b", terminating: false, ["b/*"]);
+        Sim.Delegate("a", "c", terminating: false, ["a/*"], keys: [aKeyForC]);
+        Sim.Delegate("b", "c", terminating: false, ["b/*"], keys: [bKeyForC]);
+        Sim.Signers["c"] = [.. cSigners(aKeyForC, bKeyForC)];
+        Sim.AddTarget("a/app", "x"u8.ToArray(), "c");
+        Sim.AddTarget("b/app", "y"u8.ToArray(), "c");
+        PublishDelegations();
+
+        var (updater, viaA) = await SearchAsync("a/app");
+        Assert.Equal("c", viaA!.SigningRole);
+        return updater;
+    }
+
+    [Fact]
+    public async Task A_role_reached_through_a_second_delegator_must_verify_against_that_delegators_keys()
+    {
+        // c is signed only with the key a's delegation names; b's delegation names another key.
+        var updater = await DiamondSearchedThroughAAsync((aKeyForC, _) => [aKeyForC]);
+
+        var error = await Assert.ThrowsAsync<TufSignatureException>(() => updater.GetTargetInfoAsync("b/app"));
+
+        Assert.Equal("c", error.Role);
+        Assert.Contains("its delegator b", error.Message);
+    }
+
+    [Fact]
+    public async Task A_role_signed_for_both_delegators_is_found_through_either_and_fetched_once()
+    {
+        var updater = await DiamondSearchedThroughAAsync((aKeyForC, bKeyForC) => [aKeyForC, bKeyForC]);
+
+        var viaB = await updater.GetTargetInfoAsync("b/app");
+
+        Assert.Equal("c", viaB!.SigningRole);
+        Assert.Equal(["1.a.json", "1.c.json", "1.b.json"], Sim.MetadataRequests);
     }
 
     [Fact]
