@@ -8,7 +8,7 @@ using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
 using FleetOrchestrator.Protocol.DeviceApi;
-using FleetOrchestrator.Protocol.Serialization;
+using FleetOrchestrator.Infrastructure.Serialization;
 using FleetOrchestrator.Tuf.Repository;
 
 namespace FleetOrchestrator.ControlPlane.Tests;
