@@ -4,8 +4,8 @@ using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
+using FleetOrchestrator.Infrastructure.Serialization;
 using FleetOrchestrator.Protocol.Decisions;
-using FleetOrchestrator.Protocol.Serialization;
 
 namespace FleetOrchestrator.ControlPlane;
 

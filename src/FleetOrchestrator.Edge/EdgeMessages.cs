@@ -1,6 +1,6 @@
 using FleetOrchestrator.Edge.Agent;
 using FleetOrchestrator.Edge.Outbox;
-using FleetOrchestrator.Protocol.Serialization;
+using FleetOrchestrator.Infrastructure.Serialization;
 
 namespace FleetOrchestrator.Edge;
 

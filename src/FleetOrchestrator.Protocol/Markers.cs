@@ -1,8 +1,8 @@
 namespace FleetOrchestrator.Protocol;
 
 /// <summary>
-/// Every message that crosses a node boundary or is persisted. Bound to <see cref="Serialization.FleetJsonSerializer"/>,
-/// so each such type must have an entry in the <see cref="Serialization.ManifestTable"/> the node registers.
+/// Every message that crosses a node boundary or is persisted. Bound to the fleet JSON serializer
+/// (FleetOrchestrator.Akka: <c>FleetJsonSerializer</c>), so each such type must have an entry in the <c>ManifestTable</c> the node registers.
 /// </summary>
 public interface IFleetMessage;
 

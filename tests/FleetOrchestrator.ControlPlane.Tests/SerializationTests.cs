@@ -8,7 +8,7 @@ using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
 using FleetOrchestrator.Protocol.DeviceApi;
-using FleetOrchestrator.Protocol.Serialization;
+using FleetOrchestrator.Infrastructure.Serialization;
 using FleetOrchestrator.Tuf.Repository;
 
 namespace FleetOrchestrator.ControlPlane.Tests;
@@ -34,10 +34,10 @@ public sealed class SerializationTests : IDisposable
         yield return [TargetsState.MetadataOf(state, revision: 1)];
         yield return [new RepositoryInitialized(test.Root)];
         yield return [signed];
-        yield return [new PublishTarget("/srv/containers.git", "main", "main", ["generic", "rpi4"], 7)];
+        yield return [new PublishTarget("3f2a9c1b7d4e", "/srv/containers.git", "main", "main", ["generic", "rpi4"], 7, ReportProgress: true)];
         yield return [new TargetPublished("acme-7", "main", 3, new Dictionary<string, string> { ["app"] = "r/acme/app@sha256:00" }, "0123abcd")];
         yield return [new PublishFailed("/srv/containers.git", "main", "compose file invalid")];
-        yield return [new PublishProgressed("/srv/containers.git", "push", "httpd", "127.0.0.1:5000/acme/httpd:1a2b3c4")];
+        yield return [new PublishProgressed("3f2a9c1b7d4e", "push", "httpd", "127.0.0.1:5000/acme/httpd:1a2b3c4")];
         yield return [new WatchedCommitHandled("/srv/containers.git", "main", "0123abcd", "acme-7", null, DateTimeOffset.Parse("2026-11-28T06:00:00Z"))];
         yield return [GetBranchWatchStatus.Instance];
         yield return [new OpenWaveView("prod", "wave-1", "42")];

@@ -3,7 +3,7 @@ using Akka.Actor;
 using FleetOrchestrator.Edge.Agent;
 using FleetOrchestrator.Edge.Outbox;
 using FleetOrchestrator.Protocol;
-using FleetOrchestrator.Protocol.Serialization;
+using FleetOrchestrator.Infrastructure.Serialization;
 
 namespace FleetOrchestrator.Edge.Tests;
 

@@ -20,7 +20,7 @@ public sealed class PublishEndToEndTests
         await using var node = await RunningNode.StartAsync(registry.Address);
         var publisher = await node.App.Services.GetRequiredService<ActorRegistry>().GetAsync<PublisherActor>();
 
-        var published = await publisher.Ask<object>(new PublishTarget(containers.Path, "main", "main", ["generic"], 1), TimeSpan.FromMinutes(3));
+        var published = await publisher.Ask<object>(new PublishTarget(PublishTarget.NewJobId(), containers.Path, "main", "main", ["generic"], 1), TimeSpan.FromMinutes(3));
 
         var target = Assert.IsType<TargetPublished>(published);
         Assert.Equal("acme-1", target.Name);

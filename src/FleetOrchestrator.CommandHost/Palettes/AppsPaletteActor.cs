@@ -20,9 +20,9 @@ public sealed class AppsPaletteActor(IReadOnlyActorRegistry registry, IActorRef 
                 if (!registry.TryGet<PublisherActor>(out var publisher))
                     throw new CommandFailedException(ErrorCodes.Failed, $"this node has no publisher (role {PublishingHosting.Role}); run the command on a publisher node");
                 var hardwareIds = invocation.All("hardware-id");
-                var request = new PublishTarget(invocation.String("repo")!, invocation.String("ref") ?? "HEAD",
+                var request = new PublishTarget(PublishTarget.NewJobId(), invocation.String("repo")!, invocation.String("ref") ?? "HEAD",
                     invocation.String("tag") ?? PublishRequest.DefaultTag, hardwareIds.Count > 0 ? hardwareIds : [PublishRequest.DefaultHardwareId],
-                    invocation.Integer("version"));
+                    invocation.Integer("version"), ReportProgress: true);
                 Context.ActorOf(PublishCommandActor.PropsFor(request, publisher, output, publishTimeout), $"publish-{++_publishes}");
                 return;
             case "list":

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using FleetOrchestrator.ControlPlane.Hosting;
+using FleetOrchestrator.Infrastructure.Hosting;
 
 namespace FleetOrchestrator.ControlPlane.Devices;
 

@@ -2,6 +2,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Hosting;
+using FleetOrchestrator.Infrastructure.Hosting;
 using FleetOrchestrator.Protocol;
 
 namespace FleetOrchestrator.ControlPlane.Devices;

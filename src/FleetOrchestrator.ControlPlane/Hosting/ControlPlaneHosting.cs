@@ -11,7 +11,7 @@ using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
-using FleetOrchestrator.Protocol.Serialization;
+using FleetOrchestrator.Infrastructure.Serialization;
 
 namespace FleetOrchestrator.ControlPlane.Hosting;
 

@@ -55,7 +55,8 @@ public sealed class BranchWatcherActor : ReceivePersistentActor, IWithTimers
             if (!_state.ShouldPublish(head.Sha, _publishing)) return;
             _publishing = head.Sha;
             _log.Info("new commit {0} on {1}: publishing it for tag {2}", head.Sha, settings.Branch, settings.Tag);
-            _publisher.Ask(new PublishTarget(settings.Repository, head.Sha, settings.Tag, settings.HardwareIds, null), _publishTimeout)
+            // The answer only: the job logs its progress, and no operator's session sees it.
+            _publisher.Ask(new PublishTarget(PublishTarget.NewJobId(), settings.Repository, head.Sha, settings.Tag, settings.HardwareIds, null), _publishTimeout)
                 .PipeTo(Self, success: answer => new PublishAnswer(head.Sha, answer), failure: e => new PublishAnswer(head.Sha, new PublishFailed(settings.Repository, head.Sha, e.Message)));
         });
         Command<HeadUnreadable>(unreadable =>

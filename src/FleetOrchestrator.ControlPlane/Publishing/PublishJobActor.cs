@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Oci;
@@ -12,8 +11,8 @@ namespace FleetOrchestrator.ControlPlane.Publishing;
 /// every app → push every app → record the target. Each step runs in a <see cref="PublishStepWorker"/> under a
 /// backoff supervisor (one per container and per app), so the actor never blocks and registry or engine
 /// outages are retried; the first permanent failure ends the publish with nothing recorded. Answers the
-/// requester with <see cref="TargetPublished"/> or <see cref="PublishFailed"/>, streams progress on
-/// <see cref="PublishingTopics.Progress"/>, then stops (its scratch folder goes with it).
+/// requester with <see cref="TargetPublished"/> or <see cref="PublishFailed"/> (after its progress, when it asked for
+/// that), then stops (its scratch folder goes with it).
 /// </summary>
 internal sealed class PublishJobActor : ReceiveActor
 {
@@ -46,8 +45,7 @@ internal sealed class PublishJobActor : ReceiveActor
         _targetRegistry = targetRegistry;
         _pipelineRequest = new PublishRequest(request.Repository, settings.Registry, settings.Factory, request.Ref, request.Tag,
             request.HardwareIds, request.Version, settings.PlainHttp, settings.Mirrors);
-        var mediator = DistributedPubSub.Get(Context.System).Mediator;
-        var progress = new ProgressToTopic(mediator, request.Repository, _log);
+        var progress = new ProgressToRequester(request, request.ReportProgress ? replyTo : null, _log);
         _pipeline = new PublishPipeline(progress);
         _client = PublishPipeline.RegistryClient(_pipelineRequest);
 
@@ -68,7 +66,7 @@ internal sealed class PublishJobActor : ReceiveActor
 
     protected override void PreStart()
     {
-        _log.Info("publishing {0} at {1} for tag {2}", _request.Repository, _request.Ref, _request.Tag);
+        _log.Info("publish {0}: {1} at {2} for tag {3}", _request.JobId, _request.Repository, _request.Ref, _request.Tag);
         RunStage([("prepare", Step(ct => _pipeline.PrepareAsync(_pipelineRequest, _scratch, ct)))], results => Build((PreparedPublish)results[0]));
     }
 
@@ -97,7 +95,7 @@ internal sealed class PublishJobActor : ReceiveActor
         switch (recorded.Answer)
         {
             case TargetRecorded ok:
-                _log.Info("published {0}: {1} apps", target.Name, recorded.Apps.Count);
+                _log.Info("publish {0}: published {1}: {2} apps", _request.JobId, target.Name, recorded.Apps.Count);
                 Finish(new TargetPublished(target.Name, _request.Tag, ok.TargetsVersionByTag[_request.Tag],
                     recorded.Apps.ToDictionary(a => a.Name, a => a.Uri), recorded.CommitSha));
                 break;
@@ -152,7 +150,7 @@ internal sealed class PublishJobActor : ReceiveActor
     private void Fail(string reason)
     {
         if (_finished) return;
-        _log.Warning("publish of {0} at {1} failed: {2}", _request.Repository, _request.Ref, reason);
+        _log.Warning("publish {0} of {1} at {2} failed: {3}", _request.JobId, _request.Repository, _request.Ref, reason);
         Finish(new PublishFailed(_request.Repository, _request.Ref, reason));
     }
 
@@ -169,13 +167,13 @@ internal sealed class PublishJobActor : ReceiveActor
         try { Directory.Delete(_scratch, recursive: true); } catch (IOException) { }
     }
 
-    /// <summary>Pipeline progress as <see cref="PublishProgressed"/> on the progress topic (operators' tools subscribe), and in the log.</summary>
-    private sealed class ProgressToTopic(IActorRef mediator, string repository, ILoggingAdapter log) : IProgress<PublishProgress>
+    /// <summary>Pipeline progress in the log, and as <see cref="PublishProgressed"/> to <paramref name="requester"/> when it asked for it.</summary>
+    private sealed class ProgressToRequester(PublishTarget request, IActorRef? requester, ILoggingAdapter log) : IProgress<PublishProgress>
     {
         public void Report(PublishProgress value)
         {
-            log.Info("publish {0}: [{1}] {2}: {3}", repository, value.Stage, value.Subject, value.Message);
-            mediator.Tell(new Publish(PublishingTopics.Progress, new PublishProgressed(repository, value.Stage, value.Subject, value.Message)));
+            log.Info("publish {0} of {1}: [{2}] {3}: {4}", request.JobId, request.Repository, value.Stage, value.Subject, value.Message);
+            requester?.Tell(new PublishProgressed(request.JobId, value.Stage, value.Subject, value.Message));
         }
     }
 }

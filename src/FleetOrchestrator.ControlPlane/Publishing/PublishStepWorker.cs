@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Akka.Pattern;
+using FleetOrchestrator.Infrastructure.Workers;
 using FleetOrchestrator.Publishing;
 
 namespace FleetOrchestrator.ControlPlane.Publishing;
@@ -14,52 +14,18 @@ internal sealed record StepFailed(string Step, string Reason);
 internal sealed record StepRetrying(string Step, string Reason);
 
 /// <summary>
-/// Runs one stage of a publish (a container build, an app bundle or push, the image resolution) off the actor
-/// thread and reports to the job. A transient failure crashes the worker so that its <see cref="BackoffSupervisor"/>
-/// starts it again after a growing pause; a permanent one is reported and the worker stops.
+/// Runs one stage of a publish (a container build, an app bundle or push, the image resolution) in a
+/// <see cref="BackoffWorker"/> and reports to the job in its step messages: transient failures
+/// (<see cref="PublishPipeline.IsTransient"/>) are retried after a growing pause, a permanent one fails the step.
 /// </summary>
-internal sealed class PublishStepWorker : ReceiveActor
+internal static class PublishStepWorker
 {
-    private sealed record Completed(object Result);
-    private sealed record Crashed(Exception Error);
-
-    private readonly CancellationTokenSource _stopping = new();
-
-    public PublishStepWorker(string step, Func<CancellationToken, Task<object>> run, IActorRef job)
-    {
-        Receive<Completed>(done =>
-        {
-            job.Tell(new StepSucceeded(step, done.Result));
-            Context.Stop(Self);
-        });
-        Receive<Crashed>(crashed =>
-        {
-            var reason = Describe(crashed.Error);
-            if (!PublishPipeline.IsTransient(crashed.Error))
-            {
-                job.Tell(new StepFailed(step, reason));
-                Context.Stop(Self);
-                return;
-            }
-            job.Tell(new StepRetrying(step, reason));
-            throw new TransientStepException(step, reason, crashed.Error);
-        });
-        run(_stopping.Token).PipeTo(Self, success: result => new Completed(result), failure: e => new Crashed(e));
-    }
-
     /// <summary>A worker for <paramref name="step"/> under a backoff supervisor: restarted on transient failures up to <paramref name="settings"/>' limit.</summary>
     public static Props Supervised(string step, Func<CancellationToken, Task<object>> run, IActorRef job, PublisherSettings settings) =>
-        BackoffSupervisor.Props(Backoff.OnFailure(
-            Props.Create(() => new PublishStepWorker(step, run, job)), "worker",
-            settings.RetryMinBackoff, settings.RetryMaxBackoff, randomFactor: 0.2, maxNrOfRetries: settings.MaxRetries));
-
-    protected override void PostStop()
-    {
-        _stopping.Cancel();
-        _stopping.Dispose();
-    }
+        BackoffWorker.Supervised(run, PublishPipeline.IsTransient,
+            new BackoffReports(result => new StepSucceeded(step, result),
+                (error, retrying) => retrying ? new StepRetrying(step, Describe(error)) : new StepFailed(step, Describe(error))),
+            job, new BackoffPolicy(settings.RetryMinBackoff, settings.RetryMaxBackoff, settings.MaxRetries));
 
     internal static string Describe(Exception e) => (e is AggregateException { InnerException: { } inner } ? inner : e).Message;
-
-    private sealed class TransientStepException(string step, string reason, Exception inner) : Exception($"{step}: {reason}", inner);
 }

@@ -2,10 +2,19 @@ using FleetOrchestrator.Protocol;
 
 namespace FleetOrchestrator.ControlPlane.Publishing;
 
-/// <summary>Publish a containers.git revision of this factory and record its target.</summary>
+/// <summary>
+/// Publish a containers.git revision of this factory and record its target. The requester is answered with
+/// <see cref="TargetPublished"/> or <see cref="PublishFailed"/>; no one else hears of the publish.
+/// </summary>
+/// <param name="JobId">Names this publish in its progress and in the publisher's log; the requester picks it (<see cref="NewJobId"/>).</param>
 /// <param name="Repository">A checkout path or git URL reachable from the publisher node.</param>
 /// <param name="Version">Target version; null = the number of commits on the ref.</param>
-public sealed record PublishTarget(string Repository, string Ref, string Tag, IReadOnlyList<string> HardwareIds, long? Version) : IFleetMessage;
+/// <param name="ReportProgress">True: the requester also gets each step as <see cref="PublishProgressed"/> before the answer (so it must Tell, not Ask).</param>
+public sealed record PublishTarget(string JobId, string Repository, string Ref, string Tag, IReadOnlyList<string> HardwareIds, long? Version, bool ReportProgress = false)
+    : IFleetMessage
+{
+    public static string NewJobId() => Guid.NewGuid().ToString("N")[..12];
+}
 
 /// <summary>The publish succeeded and its target is in the signed metadata of <see cref="Tag"/> at <see cref="TargetsVersion"/>.</summary>
 public sealed record TargetPublished(string Name, string Tag, int TargetsVersion, IReadOnlyDictionary<string, string> AppUris, string CommitSha) : IFleetMessage;
@@ -13,11 +22,5 @@ public sealed record TargetPublished(string Name, string Tag, int TargetsVersion
 /// <summary>The publish failed; nothing was recorded. <see cref="Reason"/> says why.</summary>
 public sealed record PublishFailed(string Repository, string Ref, string Reason) : IFleetMessage;
 
-/// <summary>A step of a running publish (source, build, push, bundle, retry, target ...), published on <see cref="PublishingTopics.Progress"/>.</summary>
-public sealed record PublishProgressed(string Repository, string Stage, string Subject, string Message) : IFleetMessage;
-
-public static class PublishingTopics
-{
-    /// <summary>Distributed pub/sub topic carrying <see cref="PublishProgressed"/> of every publish in the cluster.</summary>
-    public const string Progress = "publishing-progress";
-}
+/// <summary>A step of the running publish <see cref="JobId"/> (source, build, push, bundle, retry ...), told to the requester that asked for progress.</summary>
+public sealed record PublishProgressed(string JobId, string Stage, string Subject, string Message) : IFleetMessage;

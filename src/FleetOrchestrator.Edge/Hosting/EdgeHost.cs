@@ -1,14 +1,15 @@
 using Akka.Actor;
 using Akka.Hosting;
-using Akka.Persistence.Sql.Hosting;
 using Docker.DotNet;
 using FleetOrchestrator.Edge.Agent;
 using FleetOrchestrator.Edge.Compose;
 using FleetOrchestrator.Edge.Configuration;
 using FleetOrchestrator.Edge.Gateway;
 using FleetOrchestrator.Edge.Runtime;
+using FleetOrchestrator.Infrastructure.Hosting;
+using FleetOrchestrator.Infrastructure.Persistence;
+using FleetOrchestrator.Infrastructure.Serialization;
 using FleetOrchestrator.Oci;
-using FleetOrchestrator.Protocol.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -72,8 +73,6 @@ public static class EdgeHost
     /// </summary>
     public static HostApplicationBuilder CreateBuilder(string journalFile, LogLevel minimumLevel, Action<ActorSystem, IActorRegistry> startAgents, string hocon = "")
     {
-        var journal = $"Data Source={journalFile};Pooling=True";
-        UseWriteAheadLog(journal);
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSystemd(); // sd_notify READY and journald-friendly logs under systemd; a no-op elsewhere
         builder.Logging.ClearProviders();
@@ -91,32 +90,15 @@ public static class EdgeHost
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             })
-            // SQLite has one writer at a time: the agents' and the outboxes' writes go through one journal writer.
-            // Reads at read-uncommitted because Microsoft.Data.Sqlite opens only that level with a deferred BEGIN (the
-            // others take the write lock): recoveries then read beside the writer (WAL; no shared cache, so still
-            // only committed data) — what a simulated fleet recovering from one file needs.
+            // The agents' and the outboxes' journal in one SQLite file, read beside its one writer: what a simulated
+            // fleet recovering from one file needs.
+            .WithSqlJournal(SqlPersistenceHosting.SqliteConnectionString(journalFile), SqlPersistenceHosting.SqliteProvider)
             // Timers on the runtime's timer queue: an idle agent does not wake between them (TimerQueueScheduler).
-            .AddHocon(hocon + """
-
-                akka.persistence.journal.sql.parallelism = 1
-                akka.persistence.journal.sql.read-isolation-level = read-uncommitted
-                akka.persistence.snapshot-store.sql.read-isolation-level = read-uncommitted
-
-                """ + TimerQueueScheduler.Hocon, HoconAddMode.Prepend)
-            .WithSqlPersistence(journal, "SQLite.MS", autoInitialize: true)
+            // After the journal's settings, so that the caller's hocon wins over them.
+            .AddHocon(hocon + "\n" + TimerQueueScheduler.Hocon, HoconAddMode.Prepend)
             .WithFleetSerializer(EdgeMessages.Table)
             .WithActors(startAgents));
         return builder;
-    }
-
-    /// <summary>Write-ahead-log mode (stored in the file, as the node does): readers do not block the writer; a crash leaves no half-written transaction.</summary>
-    private static void UseWriteAheadLog(string connectionString)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL";
-        command.ExecuteNonQuery();
     }
 
     public static Task<IActorRef> AgentAsync(IHost host) => host.Services.GetRequiredService<ActorRegistry>().GetAsync<DeviceAgentActor>();

@@ -24,14 +24,56 @@ public sealed class PublisherActorTests : IDisposable
         var missing = _data.Combine("no-such-repository");
 
         // Two requests at once: the second waits for the first, and both are answered.
-        var first = publisher.Ask<PublishFailed>(new PublishTarget(missing, "main", "main", ["generic"], null), Wait);
-        var second = publisher.Ask<PublishFailed>(new PublishTarget(missing, "HEAD", "main", ["generic"], null), Wait);
+        var first = publisher.Ask<PublishFailed>(new PublishTarget(PublishTarget.NewJobId(), missing, "main", "main", ["generic"], null), Wait);
+        var second = publisher.Ask<PublishFailed>(new PublishTarget(PublishTarget.NewJobId(), missing, "HEAD", "main", ["generic"], null), Wait);
         var answers = await Task.WhenAll(first, second);
 
         Assert.Equal(["main", "HEAD"], answers.Select(a => a.Ref));
         Assert.All(answers, a => Assert.Contains("no-such-repository", a.Reason));
         var registry = await host.TargetRegistryAsync();
         Assert.Empty((await registry.Ask<RepositoryMetadata>(GetRepositoryMetadata.Instance, Wait)).Views);
+    }
+
+    [Fact]
+    public async Task Progress_goes_to_its_requester_only_even_for_another_publish_of_the_same_repository()
+    {
+        await using var host = await ControlPlaneTestHost.StartAsync(_data.Combine("journal.db"),
+            new TargetRegistrySettings("acme", _keys.Root, _keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)));
+        var publisher = await host.Registry.GetAsync<PublisherActor>();
+        using var containers = await ContainersGit.CreateAsync();
+        // The source is read (progress), then the scan refuses the app: a quick publish without the Docker engine.
+        containers.Write("broken/docker-compose.yaml", "services: {}\n");
+        await containers.CommitAsync("an app under the wrong file name");
+        var operatorSession = Inbox.Create(host.System);
+        var otherRequester = Inbox.Create(host.System);
+
+        // The operator's publish runs first; the other one (as the branch watcher's would) waits for it, then runs.
+        var watched = new PublishTarget(PublishTarget.NewJobId(), containers.Path, "main", "main", ["generic"], null, ReportProgress: true);
+        operatorSession.Send(publisher, watched with { JobId = PublishTarget.NewJobId() });
+        otherRequester.Send(publisher, watched);
+        var operatorJob = await ProgressUntilAnswerAsync(operatorSession);
+        var otherJob = await ProgressUntilAnswerAsync(otherRequester);
+
+        Assert.Contains(operatorJob, p => p.Stage == "source");
+        Assert.Contains(otherJob, p => p.Stage == "source");
+        Assert.All(otherJob, p => Assert.Equal(watched.JobId, p.JobId));
+        var operatorJobId = Assert.Single(operatorJob.Select(p => p.JobId).Distinct());
+        Assert.NotEqual(watched.JobId, operatorJobId);
+        // Nothing of the second publish reached the operator's session: what the other job told before its answer
+        // would stand before this marker, sent after that answer.
+        operatorSession.Receiver.Tell("marker");
+        var late = new List<object>();
+        while (await operatorSession.ReceiveAsync(Wait) is var message and not "marker") late.Add(message);
+        Assert.All(late, m => Assert.Equal(operatorJobId, Assert.IsType<PublishProgressed>(m).JobId));
+    }
+
+    /// <summary>The progress a requester received up to its answer (a <see cref="TargetPublished"/> or a <see cref="PublishFailed"/>).</summary>
+    internal static async Task<IReadOnlyList<PublishProgressed>> ProgressUntilAnswerAsync(Inbox requester)
+    {
+        var progress = new List<PublishProgressed>();
+        while (await requester.ReceiveAsync(TimeSpan.FromMinutes(2)) is var message and not (TargetPublished or PublishFailed))
+            progress.Add(Assert.IsType<PublishProgressed>(message));
+        return progress;
     }
 }
 
@@ -54,20 +96,21 @@ public sealed class PublisherRetryTests : IDisposable
         ControlPlaneTestHost.StartAsync(data.Combine("journal.db"),
             new TargetRegistrySettings("acme", keys.Root, keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)), publisher);
 
-    private static async Task<Inbox> ProgressInboxAsync(ActorSystem system)
-    {
-        var inbox = Inbox.Create(system);
-        var mediator = Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(system).Mediator;
-        await mediator.Ask<Akka.Cluster.Tools.PublishSubscribe.SubscribeAck>(
-            new Akka.Cluster.Tools.PublishSubscribe.Subscribe(PublishingTopics.Progress, inbox.Receiver), TimeSpan.FromSeconds(10));
-        return inbox;
-    }
-
     private static async Task<PublishProgressed> NextProgressAsync(Inbox inbox, Func<PublishProgressed, bool> wanted)
     {
         while (true)
         {
             if (await inbox.ReceiveAsync(TimeSpan.FromMinutes(2)) is PublishProgressed progress && wanted(progress)) return progress;
+        }
+    }
+
+    /// <summary>The answer after the rest of the progress.</summary>
+    private static async Task<object> AnswerAsync(Inbox inbox)
+    {
+        while (true)
+        {
+            var message = await inbox.ReceiveAsync(TimeSpan.FromMinutes(5));
+            if (message is not PublishProgressed) return message;
         }
     }
 
@@ -79,10 +122,10 @@ public sealed class PublisherRetryTests : IDisposable
         var address = $"127.0.0.1:{port}";
         using var containers = await ContainersGit.FromExamplesAsync(address, "acme");
         await using var host = await StartAsync(address, maxRetries: 20);
-        var progress = await ProgressInboxAsync(host.System);
+        var progress = Inbox.Create(host.System);
         var publisher = await host.Registry.GetAsync<PublisherActor>();
 
-        var answer = publisher.Ask<object>(new PublishTarget(containers.Path, "main", "main", ["generic"], 1), TimeSpan.FromMinutes(5));
+        progress.Send(publisher, new PublishTarget(PublishTarget.NewJobId(), containers.Path, "main", "main", ["generic"], 1, ReportProgress: true));
 
         // The containers are built, their push finds no registry: a transient failure, retried.
         var retry = await NextProgressAsync(progress, p => p.Stage == "retry");
@@ -91,7 +134,7 @@ public sealed class PublisherRetryTests : IDisposable
         await using var registry = await RegistryProcess.StartAsync(port: port);
         await DockerEngine.PushAsync(await DockerEngine.BusyboxImageAsync(), registry.Address, "offline/busybox", "static");
 
-        var result = await answer;
+        var result = await AnswerAsync(progress);
         Assert.True(result is TargetPublished, result.ToString());
         var published = (TargetPublished)result;
         Assert.Equal("acme-1", published.Name);
@@ -107,7 +150,7 @@ public sealed class PublisherRetryTests : IDisposable
         await using var host = await StartAsync(address, maxRetries: 1);
         var publisher = await host.Registry.GetAsync<PublisherActor>();
 
-        var failed = await publisher.Ask<PublishFailed>(new PublishTarget(containers.Path, "main", "main", ["generic"], 1), TimeSpan.FromMinutes(3));
+        var failed = await publisher.Ask<PublishFailed>(new PublishTarget(PublishTarget.NewJobId(), containers.Path, "main", "main", ["generic"], 1), TimeSpan.FromMinutes(3));
 
         Assert.Matches("^build/[a-z-]+: gave up after 1 retries: container '[a-z-]+': docker push failed", failed.Reason);
         Assert.Contains("connection refused", failed.Reason);

@@ -97,7 +97,7 @@ public static class EdgeScenario
     public static async Task<TargetPublished> PublishAsync(RunningNode node, ContainersGit containers, long version, string tag = "main")
     {
         var publisher = await node.App.Services.GetRequiredService<ActorRegistry>().GetAsync<PublisherActor>();
-        var published = await publisher.Ask<object>(new PublishTarget(containers.Path, "main", tag, ["generic"], version), TimeSpan.FromMinutes(3));
+        var published = await publisher.Ask<object>(new PublishTarget(PublishTarget.NewJobId(), containers.Path, "main", tag, ["generic"], version), TimeSpan.FromMinutes(3));
         var target = Assert.IsType<TargetPublished>(published);
         if (tag != "main") return target;
         var (_, certificate) = await node.RegisterAsync($"probe-{version}");

@@ -3,7 +3,7 @@ using Akka.Configuration;
 using Akka.Dispatch;
 using Akka.Dispatch.MessageQueues;
 
-namespace FleetOrchestrator.ControlPlane.Hosting;
+namespace FleetOrchestrator.Infrastructure.Hosting;
 
 /// <summary>
 /// A deque mailbox for actors that live by the hundred thousand and mostly sit idle (device twins). Akka's default

@@ -2,8 +2,9 @@ using System.Runtime.Serialization;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Serialization;
+using FleetOrchestrator.Protocol;
 
-namespace FleetOrchestrator.Protocol.Serialization;
+namespace FleetOrchestrator.Infrastructure.Serialization;
 
 /// <summary>
 /// Serializes every <see cref="IFleetMessage"/> as UTF-8 JSON (System.Text.Json) with a string manifest taken

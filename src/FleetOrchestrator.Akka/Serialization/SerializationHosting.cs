@@ -1,8 +1,9 @@
 using Akka.Actor.Setup;
 using Akka.Hosting;
 using Akka.Serialization;
+using FleetOrchestrator.Protocol;
 
-namespace FleetOrchestrator.Protocol.Serialization;
+namespace FleetOrchestrator.Infrastructure.Serialization;
 
 public static class SerializationHosting
 {

@@ -2,9 +2,9 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
 using Akka.TestKit.Xunit2;
-using FleetOrchestrator.ControlPlane.Hosting;
+using FleetOrchestrator.Infrastructure.Hosting;
 
-namespace FleetOrchestrator.ControlPlane.Tests.Hosting;
+namespace FleetOrchestrator.Infrastructure.Tests.Hosting;
 
 public sealed class CompactDequeMessageQueueTests
 {

@@ -1,8 +1,8 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using FleetOrchestrator.Edge.Hosting;
+using FleetOrchestrator.Infrastructure.Hosting;
 
-namespace FleetOrchestrator.Edge.Tests.Hosting;
+namespace FleetOrchestrator.Infrastructure.Tests.Hosting;
 
 public sealed class TimerQueueSchedulerTests() : TestKit(TimerQueueScheduler.Hocon)
 {

@@ -5,7 +5,7 @@ using Akka.Configuration;
 using Akka.Dispatch;
 using Akka.Event;
 
-namespace FleetOrchestrator.Edge.Hosting;
+namespace FleetOrchestrator.Infrastructure.Hosting;
 
 /// <summary>
 /// Akka's scheduler on .NET timers (<c>akka.scheduler.implementation</c>): between due times nothing runs. Akka's

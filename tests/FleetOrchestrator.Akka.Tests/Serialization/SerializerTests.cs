@@ -1,8 +1,9 @@
 using System.Runtime.Serialization;
 using Akka.Actor;
-using FleetOrchestrator.Protocol.Serialization;
+using FleetOrchestrator.Infrastructure.Serialization;
+using FleetOrchestrator.Protocol;
 
-namespace FleetOrchestrator.Protocol.Tests;
+namespace FleetOrchestrator.Infrastructure.Tests.Serialization;
 
 public sealed record Ping(string DeviceId, int Count, byte[] Payload) : IFleetMessage, IWithDeviceId;
 

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
+using FleetOrchestrator.Protocol;
 
-namespace FleetOrchestrator.Protocol.Serialization;
+namespace FleetOrchestrator.Infrastructure.Serialization;
 
 /// <summary>
 /// The explicit two-way table between message types and the short manifest strings written beside their
