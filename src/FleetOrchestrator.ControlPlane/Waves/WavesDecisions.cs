@@ -1,73 +1,71 @@
 using System.Collections.Immutable;
 using System.Text.RegularExpressions;
-using FleetOrchestrator.ControlPlane.Devices;
-using FleetOrchestrator.ControlPlane.Fleet;
+using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.Protocol.Decisions;
 
 namespace FleetOrchestrator.ControlPlane.Waves;
 
-/// <summary>One stage of a wave as recorded: its devices (in release order), how many were handed the target, and the last gate decision.</summary>
-public sealed record WaveStageRecord(
-    StageSelection Selection,
-    StageGates Gates,
-    StageStatus Status,
-    IReadOnlyList<string> Devices,
-    int Released,
-    DateTimeOffset? StartedAt,
-    DateTimeOffset? SuccessReachedAt,
-    StageTally? Tally,
-    string? Reason);
-
-public sealed record WaveRecord(string Wave, string Tag, string Version, string Target, WaveStatus Status, string? Reason, IReadOnlyList<WaveStageRecord> Stages)
-{
-    public bool IsOpen => Status is WaveStatus.Active or WaveStatus.Paused;
-
-    public IEnumerable<string> Devices => Stages.SelectMany(s => s.Devices);
-
-    /// <summary>The stage being run: the first one that has not passed; null when all passed (or there are none).</summary>
-    public int? CurrentStage
-    {
-        get
-        {
-            for (var i = 0; i < Stages.Count; i++)
-                if (Stages[i].Status != StageStatus.Passed) return i;
-            return null;
-        }
-    }
-
-    public WaveSummary Summary() => new(Wave, Tag, Version, Target, Status, Reason,
-        Stages.Select((s, i) => new StageSummary(i, s.Selection, s.Gates, s.Status, s.Devices.Count, s.Released, s.Tally, s.Reason)).ToList(),
-        Stages.Sum(s => s.Devices.Count));
-}
-
 /// <summary>
-/// The waves of a factory and the decisions about them, pure: commands are checked here, events applied here,
-/// and a stage's device statuses derived here from fleet-table rows. <see cref="WavesActor"/> persists and drives.
+/// The decisions about a factory's waves, pure: each operator command is decided here (<see cref="Decision{TEvent}"/>),
+/// and events are applied here. A command that changes a wave's view is accepted with no event first: the target
+/// registry signs the view, then <see cref="ViewChanged"/> makes the event. <see cref="WavesActor"/> persists and drives;
+/// <see cref="WaveEvaluation"/> decides what running waves need.
 /// </summary>
-public static partial class WavesState
+public static partial class WavesDecisions
 {
     public static ImmutableDictionary<string, WaveRecord> Empty { get; } = ImmutableDictionary.Create<string, WaveRecord>(StringComparer.Ordinal);
 
-    public static string? CheckInit(ImmutableDictionary<string, WaveRecord> waves, InitWave command) =>
+    /// <summary>Accepted with no event yet: the wave's view is opened first.</summary>
+    public static Decision<IWaveEvent> Init(ImmutableDictionary<string, WaveRecord> waves, InitWave command) => Decision<IWaveEvent>.RefuseOr(
         !NamePattern().IsMatch(command.Wave) ? $"invalid wave name \"{command.Wave}\": 1-64 of a-z 0-9 . _ - starting with a letter or digit"
         : command.Wave == Tuf.Repository.TufRepository.ProductionView ? "\"production\" is reserved"
         : waves.ContainsKey(command.Wave) ? $"wave {command.Wave} already exists ({waves[command.Wave].Status})"
         : waves.Values.FirstOrDefault(w => w.Tag == command.Tag && w.IsOpen) is { } open ? $"tag {command.Tag} already has an open wave: {open.Wave} ({open.Status})"
+        : null,
+        () => Decision<IWaveEvent>.Unchanged);
+
+    public static Decision<IWaveEvent> Rollout(ImmutableDictionary<string, WaveRecord> waves, RolloutWave command) => Decision<IWaveEvent>.RefuseOr(
+        OpenProblem(waves, command.Wave) ?? command.Selection.Problem ?? command.Gates.Problem,
+        () => Decision<IWaveEvent>.Accept(new WaveStageAdded(command.Wave, command.Selection, command.Gates)));
+
+    public static Decision<IWaveEvent> Pause(ImmutableDictionary<string, WaveRecord> waves, PauseWave command, DateTimeOffset now) => Decision<IWaveEvent>.RefuseOr(
+        OpenProblem(waves, command.Wave) ?? (waves[command.Wave].Status != WaveStatus.Active ? $"wave {command.Wave} is {waves[command.Wave].Status}" : null),
+        () => Decision<IWaveEvent>.Accept(new WaveStatusChanged(command.Wave, WaveStatus.Paused, "paused by an operator", now)));
+
+    /// <summary>A tripped stage or one waiting for approval is accepted; a paused wave goes on.</summary>
+    public static Decision<IWaveEvent> Resume(ImmutableDictionary<string, WaveRecord> waves, ResumeWave command, DateTimeOffset now) => Decision<IWaveEvent>.RefuseOr(
+        OpenProblem(waves, command.Wave), () =>
+        {
+            var wave = waves[command.Wave];
+            var events = new List<IWaveEvent>();
+            if (wave.CurrentStage is { } i && wave.Stages[i].Status is StageStatus.Tripped or StageStatus.AwaitingApproval)
+                events.Add(new WaveStageDecided(wave.Wave, i, StageStatus.Passed, "accepted by an operator", wave.Stages[i].SuccessReachedAt, wave.Stages[i].Tally ?? new StageTally(0, 0, 0, 0, 0, false)));
+            if (wave.Status == WaveStatus.Paused) events.Add(new WaveStatusChanged(wave.Wave, WaveStatus.Active, "resumed by an operator", now));
+            return Decision<IWaveEvent>.Accept(events);
+        });
+
+    /// <summary>Abort, cancel or complete: accepted with no event yet while the wave is open; its view is ended first.</summary>
+    public static Decision<IWaveEvent> End(ImmutableDictionary<string, WaveRecord> waves, IWaveCommand command) =>
+        Decision<IWaveEvent>.RefuseOr(OpenProblem(waves, command.Wave), () => Decision<IWaveEvent>.Unchanged);
+
+    /// <summary>The event of a command accepted by <see cref="Init"/> or <see cref="End"/> once the target registry signed its view change.</summary>
+    public static Decision<IWaveEvent> ViewChanged(ImmutableDictionary<string, WaveRecord> waves, IWaveCommand command, WaveViewChanged changed, DateTimeOffset now) =>
+        Decision<IWaveEvent>.Accept(command switch
+        {
+            InitWave init => new WaveInitialized(init.Wave, init.Tag, init.Version, changed.Target, now),
+            AbortWave { Rollback: true } => new WaveStatusChanged(command.Wave, WaveStatus.Aborted,
+                $"aborted by an operator; {changed.Target} is withdrawn and its devices go back to production", now),
+            AbortWave => new WaveStatusChanged(command.Wave, WaveStatus.Aborted, "aborted by an operator", now),
+            CancelWave => new WaveStatusChanged(command.Wave, WaveStatus.Cancelled, "cancelled by an operator", now),
+            CompleteWave => new WaveStatusChanged(command.Wave, WaveStatus.Completed, $"{waves[command.Wave].Target} is production for tag {waves[command.Wave].Tag}", now),
+            _ => throw new ArgumentException($"{command.GetType().Name} changes no wave view", nameof(command)),
+        });
+
+    /// <summary>Why the wave cannot be changed: it does not exist, or it ended; null when it is open (active or paused).</summary>
+    private static string? OpenProblem(ImmutableDictionary<string, WaveRecord> waves, string name) =>
+        !waves.TryGetValue(name, out var wave) ? $"no wave {name}"
+        : !wave.IsOpen ? $"wave {name} is {wave.Status}"
         : null;
-
-    public static string? CheckRollout(ImmutableDictionary<string, WaveRecord> waves, RolloutWave command) =>
-        !waves.TryGetValue(command.Wave, out var wave) ? $"no wave {command.Wave}"
-        : !wave.IsOpen ? $"wave {command.Wave} is {wave.Status}"
-        : command.Selection.Problem ?? command.Gates.Problem;
-
-    /// <summary>The wave, when it exists and is open (active or paused); else why not.</summary>
-    public static (WaveRecord? Wave, string? Problem) Open(ImmutableDictionary<string, WaveRecord> waves, string name) =>
-        !waves.TryGetValue(name, out var wave) ? (null, $"no wave {name}")
-        : !wave.IsOpen ? (null, $"wave {name} is {wave.Status}")
-        : (wave, null);
-
-    /// <summary>The stage to start now: the current stage, when it is pending and the wave is active.</summary>
-    public static int? StageToStart(WaveRecord wave) =>
-        wave.Status == WaveStatus.Active && wave.CurrentStage is { } i && wave.Stages[i].Status == StageStatus.Pending ? i : null;
 
     public static ImmutableDictionary<string, WaveRecord> Apply(ImmutableDictionary<string, WaveRecord> waves, IWaveEvent e)
     {
@@ -84,56 +82,6 @@ public static partial class WavesState
             _ => throw new ArgumentException($"unknown wave event {e.GetType().Name}"),
         });
     }
-
-    /// <summary>
-    /// The devices of the wave's running stage to hand its view now: what the ramp allows, at most <paramref name="capacity"/>
-    /// (views handed out whose twins have not answered yet hold the rest of the <paramref name="window"/> back), and no trickle:
-    /// while more wait than fit, nothing until half the window is free. Null when nothing is due.
-    /// </summary>
-    public static WaveDevicesReleased? ToRelease(WaveRecord wave, DateTimeOffset now, int capacity, int window)
-    {
-        if (wave.Status != WaveStatus.Active || wave.CurrentStage is not { } i || wave.Stages[i] is not { StartedAt: { } startedAt } stage
-            || stage.Status is StageStatus.Tripped or StageStatus.AwaitingApproval or StageStatus.Pending)
-            return null;
-        var releasable = RolloutGate.Releasable(stage.Gates, stage.Devices.Count - stage.Released, stage.Released, startedAt, now);
-        var count = Math.Min(releasable, capacity);
-        if (count <= 0 || (count < releasable && capacity < window / 2)) return null;
-        return new WaveDevicesReleased(wave.Wave, i, stage.Devices.Skip(stage.Released).Take(count).ToList());
-    }
-
-    /// <summary>
-    /// A stage's devices as the gate sees them, from the fleet table: not yet released → queued; gone from the
-    /// tag or the stage's group → left; on the wave's target and installed → succeeded; an installation that
-    /// failed since the stage started → failed; anything else → updating. Download failures are retried by
-    /// devices and never count as failures.
-    /// </summary>
-    public static IReadOnlyList<StageDevice> DevicesOf(WaveRecord wave, WaveStageRecord stage, IReadOnlyDictionary<string, FleetRow> rows)
-    {
-        var devices = new List<StageDevice>(stage.Devices.Count);
-        for (var i = 0; i < stage.Devices.Count; i++)
-        {
-            var id = stage.Devices[i];
-            var row = rows.GetValueOrDefault(id);
-            var left = row is null || row.Tag != wave.Tag || (stage.Selection.Group is { } group && row.Group != group);
-            var status = i >= stage.Released ? DeviceRolloutStatus.Queued
-                : row is null ? DeviceRolloutStatus.Updating
-                : row.CurrentTarget == wave.Target && row.Status == DeviceStatuses.Installed ? DeviceRolloutStatus.Succeeded
-                : row.Status == DeviceStatuses.InstallFailed && row.LastSeen >= stage.StartedAt ? DeviceRolloutStatus.Failed
-                : DeviceRolloutStatus.Updating;
-            devices.Add(new StageDevice(id, status, left));
-        }
-        return devices;
-    }
-
-    /// <summary>The stage status a gate outcome maps to.</summary>
-    public static StageStatus StatusOf(GateOutcome outcome) => outcome switch
-    {
-        GateOutcome.Baking => StageStatus.Baking,
-        GateOutcome.Passed => StageStatus.Passed,
-        GateOutcome.AwaitingApproval => StageStatus.AwaitingApproval,
-        GateOutcome.Tripped => StageStatus.Tripped,
-        _ => StageStatus.Running,
-    };
 
     private static WaveRecord WithStage(WaveRecord wave, int index, Func<WaveStageRecord, WaveStageRecord> change) =>
         wave with { Stages = wave.Stages.Select((s, i) => i == index ? change(s) : s).ToList() };

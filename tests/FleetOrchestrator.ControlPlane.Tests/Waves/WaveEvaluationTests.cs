@@ -4,7 +4,7 @@ using FleetOrchestrator.ControlPlane.Waves;
 
 namespace FleetOrchestrator.ControlPlane.Tests.Waves;
 
-public sealed class WavesStateTests
+public sealed class WaveEvaluationTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 28, 6, 0, 0, TimeSpan.Zero);
 
@@ -24,7 +24,7 @@ public sealed class WavesStateTests
     [InlineData(5000, 5000, 1000, 0)] // all released
     public void Views_are_handed_out_within_the_assigning_window(int devices, int released, int capacity, int expected)
     {
-        var e = WavesState.ToRelease(Running(devices, released), Start, capacity, window: 1000);
+        var e = WaveEvaluation.ToRelease(Running(devices, released), Start, capacity, window: 1000);
         Assert.Equal(expected, e?.DeviceIds.Count ?? 0);
         if (e is not null) Assert.Equal($"d{released}", e.DeviceIds[0]);
     }
@@ -32,10 +32,10 @@ public sealed class WavesStateTests
     [Fact]
     public void Views_follow_the_ramp_and_only_for_an_active_running_stage()
     {
-        Assert.Equal(3, WavesState.ToRelease(Running(100, 1, new StageGates(RampPerMinute: 3)), Start.AddMinutes(1), 1000, 1000)!.DeviceIds.Count);
-        Assert.Null(WavesState.ToRelease(Running(100, 0, status: WaveStatus.Paused), Start, 1000, 1000));
-        Assert.Null(WavesState.ToRelease(Running(100, 0, stage: StageStatus.Tripped), Start, 1000, 1000));
-        Assert.Null(WavesState.ToRelease(Running(100, 0, stage: StageStatus.AwaitingApproval), Start, 1000, 1000));
+        Assert.Equal(3, WaveEvaluation.ToRelease(Running(100, 1, new StageGates(RampPerMinute: 3)), Start.AddMinutes(1), 1000, 1000)!.DeviceIds.Count);
+        Assert.Null(WaveEvaluation.ToRelease(Running(100, 0, status: WaveStatus.Paused), Start, 1000, 1000));
+        Assert.Null(WaveEvaluation.ToRelease(Running(100, 0, stage: StageStatus.Tripped), Start, 1000, 1000));
+        Assert.Null(WaveEvaluation.ToRelease(Running(100, 0, stage: StageStatus.AwaitingApproval), Start, 1000, 1000));
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class WavesStateTests
             Row("queued", DeviceStatuses.Registered, null),
         }.ToDictionary(r => r.DeviceId);
 
-        var devices = WavesState.DevicesOf(wave, stage, rows).ToDictionary(d => d.DeviceId);
+        var devices = WaveEvaluation.DevicesOf(wave, stage, rows).ToDictionary(d => d.DeviceId);
 
         Assert.Equal(DeviceRolloutStatus.Succeeded, devices["ok"].Status);
         Assert.Equal(DeviceRolloutStatus.Failed, devices["failed"].Status);
@@ -70,51 +70,68 @@ public sealed class WavesStateTests
     }
 
     [Fact]
-    public void One_open_wave_per_tag_and_names_are_checked()
-    {
-        var waves = WavesState.Apply(WavesState.Empty, new WaveInitialized("w1", "prod", "2", "acme-2", Start));
-        Assert.Equal("tag prod already has an open wave: w1 (Active)", WavesState.CheckInit(waves, new InitWave("w2", "3", "prod")));
-        Assert.Null(WavesState.CheckInit(waves, new InitWave("w2", "3", "beta")));
-        Assert.Equal("wave w1 already exists (Active)", WavesState.CheckInit(waves, new InitWave("w1", "3", "beta")));
-        Assert.StartsWith("invalid wave name", WavesState.CheckInit(waves, new InitWave("../x", "3", "beta")));
-        Assert.Equal("\"production\" is reserved", WavesState.CheckInit(waves, new InitWave("production", "3", "beta")));
-
-        waves = WavesState.Apply(waves, new WaveStatusChanged("w1", WaveStatus.Cancelled, "cancelled", Start));
-        Assert.Null(WavesState.CheckInit(waves, new InitWave("w2", "3", "prod")));
-        Assert.Equal("wave w1 is Cancelled", WavesState.CheckRollout(waves, new RolloutWave("w1", new StageSelection(), new StageGates())));
-    }
-
-    [Fact]
     public void Stages_start_in_order_only_after_the_previous_one_passed()
     {
-        var waves = WavesState.Apply(WavesState.Empty, new WaveInitialized("w", "prod", "2", "acme-2", Start));
-        waves = WavesState.Apply(waves, new WaveStageAdded("w", new StageSelection(Count: 1), new StageGates()));
-        waves = WavesState.Apply(waves, new WaveStageAdded("w", new StageSelection(Count: 2), new StageGates()));
-        Assert.Equal(0, WavesState.StageToStart(waves["w"]));
-        waves = WavesState.Apply(waves, new WaveStageStarted("w", 0, ["a"], Start));
-        Assert.Null(WavesState.StageToStart(waves["w"]));
-        waves = WavesState.Apply(waves, new WaveStageDecided("w", 0, StageStatus.Passed, "ok", Start, new StageTally(1, 1, 0, 0, 0, false)));
-        Assert.Equal(1, WavesState.StageToStart(waves["w"]));
-        waves = WavesState.Apply(waves, new WaveStatusChanged("w", WaveStatus.Paused, "operator", Start));
-        Assert.Null(WavesState.StageToStart(waves["w"]));
+        var waves = WavesDecisions.Apply(WavesDecisions.Empty, new WaveInitialized("w", "prod", "2", "acme-2", Start));
+        waves = WavesDecisions.Apply(waves, new WaveStageAdded("w", new StageSelection(Count: 1), new StageGates()));
+        waves = WavesDecisions.Apply(waves, new WaveStageAdded("w", new StageSelection(Count: 2), new StageGates()));
+        Assert.Equal(0, WaveEvaluation.StageToStart(waves["w"]));
+        waves = WavesDecisions.Apply(waves, new WaveStageStarted("w", 0, ["a"], Start));
+        Assert.Null(WaveEvaluation.StageToStart(waves["w"]));
+        waves = WavesDecisions.Apply(waves, new WaveStageDecided("w", 0, StageStatus.Passed, "ok", Start, new StageTally(1, 1, 0, 0, 0, false)));
+        Assert.Equal(1, WaveEvaluation.StageToStart(waves["w"]));
+        waves = WavesDecisions.Apply(waves, new WaveStatusChanged("w", WaveStatus.Paused, "operator", Start));
+        Assert.Null(WaveEvaluation.StageToStart(waves["w"]));
     }
 
     [Fact]
-    public void A_twin_takes_a_wave_view_only_for_its_own_tag_and_once()
+    public void A_pending_stage_starts_with_devices_picked_from_the_rows_not_yet_in_the_wave()
     {
-        var registered = DeviceTwinState.Empty("d1").Apply(new DeviceWasRegistered("d1", new DeviceRegistration("generic", "prod", "fp", Start)));
-        Assert.Equal(Tuf.Repository.TufRepository.ProductionView, registered.ServedView());
+        var waves = WavesDecisions.Apply(WavesDecisions.Empty, new WaveInitialized("w", "prod", "2", "acme-2", Start));
+        waves = WavesDecisions.Apply(waves, new WaveStageAdded("w", new StageSelection(Group: "lab"), new StageGates()));
+        var rows = new[] { Row("a", DeviceStatuses.Installed, "acme-1"), Row("b", DeviceStatuses.Installed, "acme-1", group: "field") }.ToDictionary(r => r.DeviceId);
 
-        var (assigned, refusal) = registered.Decide(new AssignDeviceView("d1", "prod", "wave-1"));
-        Assert.Null(refusal);
-        var inWave = registered.Apply(assigned!);
-        Assert.Equal("wave-1", inWave.ServedView());
-        Assert.Equal(registered.LastSeen, inWave.LastSeen); // not a contact with the device
-        Assert.Null(inWave.Decide(new AssignDeviceView("d1", "prod", "wave-1")).Event);
-        Assert.Equal("device \"d1\" has tag prod, not beta", inWave.Decide(new AssignDeviceView("d1", "beta", "wave-9")).Refusal);
-        Assert.Equal("device \"d2\" is not registered", DeviceTwinState.Empty("d2").Decide(new AssignDeviceView("d2", "prod", "wave-1")).Refusal);
+        var started = Assert.IsType<WaveStageStarted>(Assert.Single(WaveEvaluation.Evaluate(waves["w"], rows, Start, new Random(1))));
 
-        var back = inWave.Apply(inWave.Decide(new AssignDeviceView("d1", "prod", null)).Event!);
-        Assert.Equal(Tuf.Repository.TufRepository.ProductionView, back.ServedView());
+        Assert.Equal(("w", 0, Start), (started.Wave, started.Stage, started.At));
+        Assert.Equal(["a"], started.DeviceIds);
+    }
+
+    [Fact]
+    public void A_stage_that_cannot_select_devices_trips_and_pauses_the_wave()
+    {
+        var waves = WavesDecisions.Apply(WavesDecisions.Empty, new WaveInitialized("w", "prod", "2", "acme-2", Start));
+        waves = WavesDecisions.Apply(waves, new WaveStageAdded("w", new StageSelection(DeviceIds: ["gone"]), new StageGates()));
+
+        var events = WaveEvaluation.Evaluate(waves["w"], new Dictionary<string, FleetRow>(), Start, new Random(1));
+
+        Assert.Equal(StageStatus.Tripped, Assert.IsType<WaveStageDecided>(events[0]).Status);
+        Assert.Equal(WaveStatus.Paused, Assert.IsType<WaveStatusChanged>(events[1]).Status);
+        Assert.Equal("stage 0 cannot select devices: not devices of the wave's tag: gone", ((WaveStatusChanged)events[1]).Reason);
+    }
+
+    [Fact]
+    public void A_running_stage_passes_once_its_devices_succeeded_and_records_the_tally()
+    {
+        var wave = Running(2, 2);
+        var rows = new[] { Row("d0", DeviceStatuses.Installed, "acme-2", group: null), Row("d1", DeviceStatuses.Installed, "acme-2", group: null) }.ToDictionary(r => r.DeviceId);
+
+        var decided = Assert.IsType<WaveStageDecided>(Assert.Single(WaveEvaluation.Evaluate(wave, rows, Start.AddMinutes(10), new Random(1))));
+
+        Assert.Equal((0, StageStatus.Passed, 2), (decided.Stage, decided.Status, decided.Tally.Succeeded));
+        Assert.Empty(WaveEvaluation.Evaluate(wave with { Stages = [wave.Stages[0] with { Status = StageStatus.Tripped }] }, rows, Start, new Random(1)));
+    }
+
+    [Fact]
+    public void Releases_share_the_room_of_the_window_between_waves_in_order()
+    {
+        var first = Running(600, 0);
+        var second = Running(300, 0) with { Wave = "w2" };
+        var third = Running(300, 0) with { Wave = "w3" };
+
+        var released = WaveEvaluation.Releases([first, second, third], Start, room: 1000, window: 1000);
+
+        // The third would only fit in part while less than half the window is free: it waits for answers.
+        Assert.Equal([("w", 600), ("w2", 300)], released.Select(r => (r.Wave, r.DeviceIds.Count)));
     }
 }
