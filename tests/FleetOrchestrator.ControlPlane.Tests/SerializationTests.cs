@@ -7,6 +7,7 @@ using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
+using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.Infrastructure.Serialization;
 using FleetOrchestrator.Tuf.Repository;
@@ -25,13 +26,13 @@ public sealed class SerializationTests : IDisposable
         var time = new ManualTime(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
         var test = new TestRepository(time: time);
         var record = TestRepository.Target("acme-3", "{\"app\":{\"uri\":\"r/acme/app@sha256:00\"}}", "main");
-        var signed = TargetsState.Record(test.Repository, test.Signers, time, record).Single();
-        var state = TargetsState.Apply(TargetsState.Initial(test.Root), signed);
+        var signed = TargetsDecisions.Record(test.Repository, test.Signers, time, record).Events.Single();
+        var state = TargetsDecisions.Apply(TargetsDecisions.Initial(test.Root), signed);
         yield return [record];
         yield return [new TargetRecorded("acme-3", new Dictionary<string, int> { ["main"] = 1 })];
-        yield return [new TargetRejected("acme-3", "custom.tags must be an array")];
+        yield return [new Refused("acme-3", "custom.tags must be an array")];
         yield return [GetRepositoryMetadata.Instance];
-        yield return [TargetsState.MetadataOf(state, revision: 1)];
+        yield return [TargetsDecisions.MetadataOf(state, revision: 1)];
         yield return [new RepositoryInitialized(test.Root)];
         yield return [signed];
         yield return [new PublishTarget("3f2a9c1b7d4e", "/srv/containers.git", "main", "main", ["generic", "rpi4"], 7, ReportProgress: true)];
@@ -45,13 +46,11 @@ public sealed class SerializationTests : IDisposable
         yield return [new CloseWaveView("prod", "wave-1")];
         yield return [new WithdrawWaveView("prod", "wave-1")];
         yield return [new WaveViewChanged("prod", "wave-1", "acme-42", 7)];
-        yield return [new WaveViewRefused("prod", "wave-1", "no recorded target has version 42")];
         yield return [new AdvanceTagViews("prod")];
         yield return [new TagViewsAdvanced("prod", 7)];
         yield return [new TagTargets("42", ["beta", "qa"])];
         yield return [new PruneTargets("42", "beta")];
         yield return [new TargetTagsChanged("42", ["acme-42"], ["beta"], new Dictionary<string, int> { ["beta"] = 3, ["main"] = 7 })];
-        yield return [new TargetTagsRefused("42", "no recorded target has version 42")];
         var rootKey = test.Signers[0];
         yield return [new PrepareRoot([rootKey.PublicKey.ToJson().ToJsonString()])];
         yield return [new RotateOnlineKey("snapshot")];
@@ -60,7 +59,6 @@ public sealed class SerializationTests : IDisposable
         yield return [new KeysAnswer("root rotation: root v2 needs 0/1 of the current root keys [01234567]", [
             new PendingSigning("root/2", "root", null, null, 2, test.Root, [rootKey.KeyId], [], "root v2 needs 0/1 of the current root keys"),
             new PendingSigning("targets/main/production/2", "targets", "main", "production", 2, test.Root, [rootKey.KeyId], [rootKey.KeyId], "1/1")], ["snapshot", "timestamp"])];
-        yield return [new KeysRefused("the snapshot key of this factory is offline")];
         yield return [new RootSigned(test.Root, new Dictionary<string, TagState> { ["main"] = signed.State })];
         var selection = new StageSelection(Group: "lab", Percent: 10);
         var gates = new StageGates(SuccessPercent: 90, FailurePercent: 5, FailureCount: 3, MinimumSample: 10, BakeTime: TimeSpan.FromMinutes(30), StageTimeout: TimeSpan.FromHours(2), RequiresApproval: true, RampPerMinute: 50);
@@ -79,7 +77,6 @@ public sealed class SerializationTests : IDisposable
         yield return [new GetWaveDevices("wave-1", 0)];
         yield return [new WaveDevices("wave-1", 0, ["d1", "d2"], 1)];
         yield return [new WaveAccepted(waveRecord.Summary())];
-        yield return [new WaveRefused("wave-1", "no wave wave-1")];
         yield return [new WaveList([waveRecord.Summary()])];
         yield return [new AssignDeviceView("d1", "prod", "wave-1")];
         yield return [new DeviceViewAnswered("d1", "prod", "wave-1")];
@@ -99,7 +96,6 @@ public sealed class SerializationTests : IDisposable
         yield return [new DeviceJoinedGroup("d1", "lab")];
         yield return [ListGroups.Instance];
         yield return [new GroupAccepted(group, "created group lab")];
-        yield return [new GroupRefused("lab", "group lab already exists")];
         yield return [new GroupMembersChanged("lab", [new GroupMemberResult("d1", true, null), new GroupMemberResult("d2", false, "device d2 is in group field")])];
         yield return [new GroupList([group])];
         yield return [new GroupCreated("lab", null, group.CreatedAt)];
@@ -179,7 +175,7 @@ public sealed class SerializationTests : IDisposable
         var serializer = _system.Serialization.FindSerializerFor(snapshot);
         var back = (TargetRegistrySnapshot)_system.Serialization.Deserialize(serializer.ToBinary(snapshot), serializer.Identifier, "targets.snapshot");
 
-        var metadata = TargetsState.MetadataOf(back.State, revision: 1);
+        var metadata = TargetsDecisions.MetadataOf(back.State, revision: 1);
         var view = Assert.Single(metadata.Views);
         Assert.Equal(["acme-3"], TestRepository.VerifiedTargets(back.State.Roots[0], view).Targets.Keys);
         Assert.IsType<JsonObject>(back.State.Tags["main"].Views[TufRepository.ProductionView].Targets["acme-3"].Custom);

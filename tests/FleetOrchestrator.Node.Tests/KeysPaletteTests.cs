@@ -8,6 +8,7 @@ using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.Pbm;
+using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.TestSupport;
 using FleetOrchestrator.Tuf.Crypto;
 using FleetOrchestrator.Tuf.Metadata;
@@ -243,7 +244,7 @@ public sealed class KeysPaletteTests
 
         // The next target waits (persisted across a restart); the device keeps the last signed metadata meanwhile.
         await (await node.TargetRegistryAsync()).Ask<TargetRecorded>(Target(2), Wait);
-        var busy = await (await node.TargetRegistryAsync()).Ask<TargetRejected>(Target(3), Wait);
+        var busy = await (await node.TargetRegistryAsync()).Ask<Refused>(Target(3), Wait);
         await updater.RefreshAsync();
         Assert.Null(await updater.GetTargetInfoAsync("acme-2"));
         Assert.Equal("tag main has targets waiting for offline signatures (targets/main/production/2)", busy.Reason);

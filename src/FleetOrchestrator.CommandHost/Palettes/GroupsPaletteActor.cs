@@ -21,9 +21,9 @@ public sealed class GroupsPaletteActor(IActorRef groups, FleetTable fleet, TimeS
         {
             case "create": Change(output, new CreateGroup(group, invocation.String("description"))); return;
             case "delete": Change(output, new DeleteGroup(group)); return;
-            case "add": Change(output, new AddToGroup(group, invocation.All("device"))); return;
-            case "remove": Change(output, new RemoveFromGroup(group, invocation.All("device"))); return;
-            case "config": Change(output, new ConfigureGroup(group, DeviceConfigSwitches.Parse(invocation))); return;
+            case "add": ChangeMembers(output, new AddToGroup(group, invocation.All("device"))); return;
+            case "remove": ChangeMembers(output, new RemoveFromGroup(group, invocation.All("device"))); return;
+            case "config": ChangeMembers(output, new ConfigureGroup(group, DeviceConfigSwitches.Parse(invocation))); return;
             case "list":
                 Run(output, async () =>
                 {
@@ -46,26 +46,16 @@ public sealed class GroupsPaletteActor(IActorRef groups, FleetTable fleet, TimeS
     }
 
     private void Change(CommandOutput output, object command) => Run(output, async () =>
-    {
-        switch (await groups.Ask<object>(command, ChangeTimeout))
-        {
-            case GroupAccepted accepted:
-                output.Line(accepted.Message);
-                break;
-            case GroupMembersChanged changed:
-                if (command is ConfigureGroup configure) output.Line($"group {configure.Group} follows {configure.Config}");
-                Members(output, changed, command);
-                break;
-            case GroupRefused refused:
-                throw new CommandFailedException(ErrorCodes.Failed, refused.Reason);
-            case var other:
-                throw new CommandFailedException(ErrorCodes.Failed, $"unexpected answer {other.GetType().Name}");
-        }
-    });
+        output.Line((await AskAccepted<GroupAccepted>(groups, command, ChangeTimeout)).Message));
 
-    /// <summary>One line of counts; the refused devices named (a refusal by a twin after the fleet-table check: a race, or a twin not answering).</summary>
-    private static void Members(CommandOutput output, GroupMembersChanged changed, object command)
+    /// <summary>
+    /// Adds, removes or configures members: one line of counts, and the refused devices named (a refusal by a twin after
+    /// the fleet-table check: a race, or a twin not answering).
+    /// </summary>
+    private void ChangeMembers(CommandOutput output, object command) => Run(output, async () =>
     {
+        var changed = await AskAccepted<GroupMembersChanged>(groups, command, ChangeTimeout);
+        if (command is ConfigureGroup configure) output.Line($"group {configure.Group} follows {configure.Config}");
         var verb = command is AddToGroup ? "added to" : "removed from";
         var done = changed.Devices.Count(d => d.Changed);
         var already = changed.Devices.Count(d => !d.Changed && d.Refusal is null);
@@ -74,5 +64,5 @@ public sealed class GroupsPaletteActor(IActorRef groups, FleetTable fleet, TimeS
         output.Line(what + (already > 0 ? $", {already} already were" : "") + (refused.Count > 0 ? $", {refused.Count} refused" : ""));
         if (refused.Count > 0)
             throw new CommandFailedException(ErrorCodes.Failed, string.Join("; ", refused.Take(10).Select(d => $"{d.DeviceId}: {d.Refusal}")));
-    }
+    });
 }

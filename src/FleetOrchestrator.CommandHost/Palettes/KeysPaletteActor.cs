@@ -46,7 +46,7 @@ public sealed class KeysPaletteActor(IActorRef targetRegistry, TimeSpan askTimeo
                 {
                     var answer = await PendingAsync();
                     output.Table(PendingColumns, answer.Pending.Select(p => (IReadOnlyList<string?>)
-                        [p.Id, p.Role, p.Tag, p.View, p.Version.ToString(CultureInfo.InvariantCulture), KeysState.Short(p.SignedBy), p.Needs]));
+                        [p.Id, p.Role, p.Tag, p.View, p.Version.ToString(CultureInfo.InvariantCulture), KeysDecisions.Short(p.SignedBy), p.Needs]));
                     output.Line(answer.Summary);
                     if (payloads) foreach (var pending in answer.Pending) output.Value(ValueOf(pending).ToJson());
                 });
@@ -70,7 +70,7 @@ public sealed class KeysPaletteActor(IActorRef targetRegistry, TimeSpan askTimeo
     /// <summary>Asks the registry for a key change; prints its summary and, as values, the root N+1 that waits for offline signatures.</summary>
     private void Change(CommandOutput output, object command) => Run(output, async () =>
     {
-        var answer = Answered(await targetRegistry.Ask<object>(command, askTimeout));
+        var answer = await AskAccepted<KeysAnswer>(targetRegistry, command, askTimeout);
         output.Line(answer.Summary);
         foreach (var pending in answer.Pending.Where(p => p.Role == Role.Root)) output.Value(ValueOf(pending).ToJson());
     });
@@ -90,14 +90,7 @@ public sealed class KeysPaletteActor(IActorRef targetRegistry, TimeSpan askTimeo
         }
     });
 
-    private async Task<KeysAnswer> PendingAsync() => Answered(await targetRegistry.Ask<object>(GetSigningRequests.Instance, askTimeout));
-
-    private static KeysAnswer Answered(object answer) => answer switch
-    {
-        KeysAnswer keys => keys,
-        KeysRefused refused => throw new CommandFailedException(ErrorCodes.Failed, refused.Reason),
-        _ => throw new CommandFailedException(ErrorCodes.Failed, $"unexpected answer {answer.GetType().Name}"),
-    };
+    private Task<KeysAnswer> PendingAsync() => AskAccepted<KeysAnswer>(targetRegistry, GetSigningRequests.Instance, askTimeout);
 
     private static SigningRequestValue ValueOf(PendingSigning pending) =>
         new(pending.Id, pending.Role, pending.Version, Convert.ToBase64String(pending.Payload), pending.KeyIds, pending.SignedBy, pending.Needs, pending.Tag, pending.View);

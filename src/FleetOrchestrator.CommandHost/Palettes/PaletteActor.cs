@@ -50,13 +50,14 @@ public abstract class PaletteActor : ReceiveActor
 
     /// <summary>
     /// Asks <paramref name="target"/> and returns its answer when it is a <typeparamref name="TAnswer"/>. A
-    /// <see cref="Refused"/> answer fails the command with its reason; any other answer fails it naming the answer's type.
+    /// <see cref="Refused"/> answer fails the command with its reason (error <paramref name="refusedError"/>, e.g.
+    /// <see cref="ErrorCodes.NotFound"/> for a query); any other answer fails it naming the answer's type.
     /// </summary>
-    protected static async Task<TAnswer> AskAccepted<TAnswer>(IActorRef target, object command, TimeSpan timeout) =>
+    protected static async Task<TAnswer> AskAccepted<TAnswer>(IActorRef target, object command, TimeSpan timeout, string refusedError = ErrorCodes.Failed) =>
         await target.Ask<object>(command, timeout) switch
         {
             TAnswer answer => answer,
-            Refused refused => throw new CommandFailedException(ErrorCodes.Failed, refused.Reason),
+            Refused refused => throw new CommandFailedException(refusedError, refused.Reason),
             var other => throw new CommandFailedException(ErrorCodes.Failed, $"unexpected answer {other.GetType().Name}"),
         };
 

@@ -55,18 +55,7 @@ public sealed class TargetsPaletteActor(IActorRef targetRegistry, TimeSpan askTi
 
     /// <summary>Asks the registry for a tag change and prints its one-line result, or fails with the registry's reason.</summary>
     private void Change(CommandOutput output, object command, Func<TargetTagsChanged, string> describe) => Run(output, async () =>
-    {
-        switch (await targetRegistry.Ask<object>(command, askTimeout))
-        {
-            case TargetTagsChanged changed:
-                output.Line(describe(changed));
-                break;
-            case TargetTagsRefused refused:
-                throw new CommandFailedException(ErrorCodes.Failed, refused.Reason);
-            case var other:
-                throw new CommandFailedException(ErrorCodes.Failed, $"unexpected answer {other.GetType().Name}");
-        }
-    });
+        output.Line(describe(await AskAccepted<TargetTagsChanged>(targetRegistry, command, askTimeout))));
 
     private static string Describe(TargetTagsChanged changed) => $"{string.Join(", ", changed.Targets)} (version {changed.Version})";
 

@@ -113,26 +113,10 @@ public sealed class WavesPaletteActor(IActorRef waves, TimeSpan askTimeout) : Pa
             ? value
             : throw new CommandFailedException(ErrorCodes.Usage, $"--{name} takes a number, not \"{text}\"", ExitCodes.Usage);
 
-    private void Change(CommandOutput output, object command) => Run(output, async () =>
-    {
-        switch (await waves.Ask<object>(command, askTimeout))
-        {
-            case WaveAccepted accepted:
-                Status(output, accepted.Wave, asProgress: false);
-                break;
-            case WaveRefused refused:
-                throw new CommandFailedException(ErrorCodes.Failed, refused.Reason);
-            case var other:
-                throw new CommandFailedException(ErrorCodes.Failed, $"unexpected answer {other.GetType().Name}");
-        }
-    });
+    private void Change(CommandOutput output, IWaveCommand command) => Run(output, async () =>
+        Status(output, (await AskAccepted<WaveAccepted>(waves, command, askTimeout)).Wave, asProgress: false));
 
-    private async Task<WaveSummary> GetAsync(string wave) => await waves.Ask<object>(new GetWave(wave), askTimeout) switch
-    {
-        WaveAccepted accepted => accepted.Wave,
-        WaveRefused refused => throw new CommandFailedException(ErrorCodes.NotFound, refused.Reason),
-        var other => throw new CommandFailedException(ErrorCodes.Failed, $"unexpected answer {other.GetType().Name}"),
-    };
+    private async Task<WaveSummary> GetAsync(string wave) => (await AskAccepted<WaveAccepted>(waves, new GetWave(wave), askTimeout, ErrorCodes.NotFound)).Wave;
 
     private async Task<IReadOnlyList<WaveSummary>> ListAsync() => (await waves.Ask<WaveList>(ListWaves.Instance, askTimeout)).Waves;
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Akka.Persistence.Query;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Hosting;
@@ -100,6 +101,19 @@ public sealed class FleetTable
         await using var connection = await OpenAsync(cancellation);
         await using var command = Command(connection, $"SELECT {Columns} FROM {TableName}{where} ORDER BY device_id LIMIT @limit", [.. parameters]);
         return await ReadRowsAsync(command, cancellation);
+    }
+
+    /// <summary>Every row matching the filters of <paramref name="query"/>, in pages of <see cref="FleetQuery.MaxLimit"/> (its paging fields are ignored).</summary>
+    public async IAsyncEnumerable<IReadOnlyList<FleetRow>> PagesAsync(FleetQuery query, [EnumeratorCancellation] CancellationToken cancellation = default)
+    {
+        query = query with { After = null, Limit = FleetQuery.MaxLimit };
+        while (true)
+        {
+            var rows = await ListAsync(query, cancellation);
+            yield return rows;
+            if (rows.Count < query.Limit) yield break;
+            query = query with { After = rows[^1].DeviceId };
+        }
     }
 
     /// <summary>How many rows match the filters of <paramref name="query"/> (its paging fields are ignored).</summary>

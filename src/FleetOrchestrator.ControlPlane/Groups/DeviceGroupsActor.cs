@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Persistence;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
+using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Protocol.DeviceApi;
 
 namespace FleetOrchestrator.ControlPlane.Groups;
@@ -17,7 +18,7 @@ public sealed record DeviceGroupsSettings(int SnapshotEvery = 100, TimeProvider?
 /// <summary>
 /// The device groups of the factory, event-sourced (a cluster singleton, persistence id <c>device-groups</c>): names,
 /// descriptions and configs. Membership is the twins' (each twin records its group, so the fleet table lists members
-/// and waves select by group); this actor checks operator commands (<see cref="GroupsState"/>) and drives the twins.
+/// and waves select by group); this actor persists what <see cref="GroupsDecisions"/> decides and drives the twins.
 /// One command at a time: while twins answer or the fleet table is read, later commands wait in the stash, so an
 /// add is done before a config or delete that follows it starts.
 /// </summary>
@@ -35,7 +36,7 @@ public sealed class DeviceGroupsActor : ReceivePersistentActor
     private readonly DeviceGroupsSettings _settings;
     private readonly TimeProvider _time;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private ImmutableDictionary<string, DeviceGroup> _groups = GroupsState.Empty;
+    private ImmutableDictionary<string, DeviceGroup> _groups = GroupsDecisions.Empty;
 
     public DeviceGroupsActor(FleetTable fleet, IActorRef twins, DeviceGroupsSettings settings)
     {
@@ -44,7 +45,7 @@ public sealed class DeviceGroupsActor : ReceivePersistentActor
         _settings = settings;
         _time = settings.Time ?? TimeProvider.System;
         Recover<SnapshotOffer>(offer => _groups = ((DeviceGroupsSnapshot)offer.Snapshot).Groups.ToImmutableDictionary(g => g.Name, StringComparer.Ordinal));
-        Recover<IGroupEvent>(e => _groups = GroupsState.Apply(_groups, e));
+        Recover<IGroupEvent>(e => _groups = GroupsDecisions.Apply(_groups, e));
         Ready();
     }
 
@@ -57,14 +58,14 @@ public sealed class DeviceGroupsActor : ReceivePersistentActor
     {
         Command<CreateGroup>(create =>
         {
-            if (Refuse(create.Group, GroupsState.CheckCreate(_groups, create))) return;
+            var decision = GroupsDecisions.Create(_groups, create, _time.GetUtcNow());
+            if (Refuse(create.Group, decision.Refusal)) return;
             var replyTo = Sender;
-            PersistGroupEvent(new GroupCreated(create.Group, create.Description, _time.GetUtcNow()),
-                () => replyTo.Tell(new GroupAccepted(_groups[create.Group], $"created group {create.Group}")));
+            Persist(decision, () => replyTo.Tell(new GroupAccepted(_groups[create.Group], $"created group {create.Group}")));
         });
         Command<DeleteGroup>(delete =>
         {
-            if (Refuse(delete.Group, GroupsState.CheckDelete(_groups, delete, devices: 0))) return;
+            if (Refuse(delete.Group, GroupsDecisions.Delete(_groups, delete, devices: 0, _time.GetUtcNow()).Refusal)) return;
             var replyTo = Sender;
             var fleet = _fleet;
             Work(Count(), replyTo, delete.Group);
@@ -73,22 +74,23 @@ public sealed class DeviceGroupsActor : ReceivePersistentActor
         });
         Command<AddToGroup>(add =>
         {
-            if (Refuse(add.Group, GroupsState.CheckAdd(_groups, add))) return;
+            if (Refuse(add.Group, GroupsDecisions.Add(_groups, add).Refusal)) return;
             Change(add.Group, add.Devices, GroupChange.Add, _groups[add.Group].Config);
         });
         Command<RemoveFromGroup>(remove =>
         {
-            if (Refuse(remove.Group, GroupsState.CheckRemove(remove))) return;
+            if (Refuse(remove.Group, GroupsDecisions.Remove(remove).Refusal)) return;
             Change(remove.Group, remove.Devices, GroupChange.Remove, null);
         });
         Command<ConfigureGroup>(configure =>
         {
-            if (Refuse(configure.Group, GroupsState.CheckConfigure(_groups, configure))) return;
+            var decision = GroupsDecisions.Configure(_groups, configure, _time.GetUtcNow());
+            if (Refuse(configure.Group, decision.Refusal)) return;
             var replyTo = Sender;
             // Persisted first: devices moved into the group from now on get the new config with the move.
-            PersistGroupEvent(new GroupConfigured(configure.Group, configure.Config, _time.GetUtcNow()), () =>
+            Persist(decision, () =>
             {
-                var pages = PagesAsync(configure.Group);
+                var pages = _fleet.PagesAsync(new FleetQuery(Group: configure.Group));
                 Work(Configure(), replyTo, configure.Group);
 
                 async Task<object> Configure()
@@ -126,9 +128,10 @@ public sealed class DeviceGroupsActor : ReceivePersistentActor
             Become(Ready);
             Stash.UnstashAll();
             var group = counted.Command.Group;
-            if (Refuse(group, GroupsState.CheckDelete(_groups, counted.Command, counted.Devices), counted.ReplyTo)) return;
+            var decision = GroupsDecisions.Delete(_groups, counted.Command, counted.Devices, _time.GetUtcNow());
+            if (Refuse(group, decision.Refusal, counted.ReplyTo)) return;
             var deleted = _groups[group];
-            PersistGroupEvent(new GroupDeleted(group, _time.GetUtcNow()), () => counted.ReplyTo.Tell(new GroupAccepted(deleted, $"deleted group {group}")));
+            Persist(decision, () => counted.ReplyTo.Tell(new GroupAccepted(deleted, $"deleted group {group}")));
         });
         CommandAny(_ => Stash.Stash());
     }
@@ -153,7 +156,7 @@ public sealed class DeviceGroupsActor : ReceivePersistentActor
                     problems.Add(problem);
             }
             if (problems.Count > 0)
-                return new Answer(replyTo, new GroupRefused(group, string.Join("; ", problems.Take(MaxProblemsShown))
+                return new Answer(replyTo, new Refused(group, string.Join("; ", problems.Take(MaxProblemsShown))
                     + (problems.Count > MaxProblemsShown ? $"; and {problems.Count - MaxProblemsShown} more" : "") + "; nothing changed"));
             return new Answer(replyTo, new GroupMembersChanged(group, await AskTwinsAsync(devices.Select(d => new ChangeDeviceGroup(d, group, config, change)))));
         }
@@ -190,24 +193,11 @@ public sealed class DeviceGroupsActor : ReceivePersistentActor
         }
     }
 
-    /// <summary>The devices of the group by the fleet table, a page at a time.</summary>
-    private async IAsyncEnumerable<IReadOnlyList<FleetRow>> PagesAsync(string group)
-    {
-        var query = new FleetQuery(Group: group, Limit: FleetQuery.MaxLimit);
-        while (true)
-        {
-            var rows = await _fleet.ListAsync(query);
-            yield return rows;
-            if (rows.Count < query.Limit) yield break;
-            query = query with { After = rows[^1].DeviceId };
-        }
-    }
-
     /// <summary>Pipes the work's message back (a failure becomes a refusal) and waits for it.</summary>
     private void Work(Task<object> work, IActorRef replyTo, string group)
     {
         work.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result
-                : new Answer(replyTo, new GroupRefused(group, $"failed: {t.Exception?.GetBaseException().Message ?? "cancelled"}")),
+                : new Answer(replyTo, new Refused(group, $"failed: {t.Exception?.GetBaseException().Message ?? "cancelled"}")),
             TaskScheduler.Default).PipeTo(Self);
         Become(Busy);
     }
@@ -215,15 +205,19 @@ public sealed class DeviceGroupsActor : ReceivePersistentActor
     private bool Refuse(string group, string? problem, IActorRef? replyTo = null)
     {
         if (problem is null) return false;
-        (replyTo ?? Sender).Tell(new GroupRefused(group, problem));
+        (replyTo ?? Sender).Tell(new Refused(group, problem));
         return true;
     }
 
-    private void PersistGroupEvent(IGroupEvent e, Action then) =>
-        Persist(e, persisted =>
+    /// <summary>Persists the events of an accepted decision, then runs <paramref name="then"/>.</summary>
+    private void Persist(Decision<IGroupEvent> decision, Action then)
+    {
+        var remaining = decision.Events.Count;
+        PersistAll(decision.Events, persisted =>
         {
-            _groups = GroupsState.Apply(_groups, persisted);
+            _groups = GroupsDecisions.Apply(_groups, persisted);
             if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(new DeviceGroupsSnapshot(_groups.Values.ToList()));
-            then();
+            if (--remaining == 0) then();
         });
+    }
 }

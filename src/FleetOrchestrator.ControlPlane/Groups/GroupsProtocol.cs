@@ -7,7 +7,7 @@ namespace FleetOrchestrator.ControlPlane.Groups;
 /// <param name="Config">The tag and apps its devices follow unless they have their own; null: what each registered with.</param>
 public sealed record DeviceGroup(string Name, string? Description, DeviceConfig? Config, DateTimeOffset CreatedAt);
 
-// ---- commands (answered with GroupAccepted, GroupMembersChanged or GroupRefused) ---------------------
+// ---- commands (answered with GroupAccepted, GroupMembersChanged, or Protocol.Decisions.Refused) ------
 
 public sealed record CreateGroup(string Group, string? Description) : IFleetMessage;
 
@@ -32,8 +32,6 @@ public sealed record ListGroups : IFleetMessage
 }
 
 public sealed record GroupAccepted(DeviceGroup Group, string Message) : IFleetMessage;
-
-public sealed record GroupRefused(string Group, string Reason) : IFleetMessage;
 
 /// <summary>What each device's twin answered to an add, remove or config: changed, already so, or refused (and why).</summary>
 public sealed record GroupMembersChanged(string Group, IReadOnlyList<GroupMemberResult> Devices) : IFleetMessage;

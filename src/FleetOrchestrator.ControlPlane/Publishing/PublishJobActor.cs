@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Oci;
+using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Publishing;
 
 namespace FleetOrchestrator.ControlPlane.Publishing;
@@ -99,7 +100,7 @@ internal sealed class PublishJobActor : ReceiveActor
                 Finish(new TargetPublished(target.Name, _request.Tag, ok.TargetsVersionByTag[_request.Tag],
                     recorded.Apps.ToDictionary(a => a.Name, a => a.Uri), recorded.CommitSha));
                 break;
-            case TargetRejected rejected:
+            case Refused rejected:
                 Fail($"target {target.Name} rejected: {rejected.Reason}");
                 break;
             default:

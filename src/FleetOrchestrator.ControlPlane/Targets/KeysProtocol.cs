@@ -43,8 +43,5 @@ public sealed record PendingSigning(string Id, string Role, string? Tag, string?
 /// </summary>
 public sealed record KeysAnswer(string Summary, IReadOnlyList<PendingSigning> Pending, IReadOnlyList<string> OnlineRoles) : IFleetMessage;
 
-/// <summary>Nothing changed; <see cref="Reason"/> says why.</summary>
-public sealed record KeysRefused(string Reason) : IFleetMessage;
-
 /// <summary>Persisted: root N+1 (<see cref="Root"/>, signed by old and new root keys) and the tags re-signed with it.</summary>
 public sealed record RootSigned(byte[] Root, IReadOnlyDictionary<string, TagState> Tags) : IFleetMessage;

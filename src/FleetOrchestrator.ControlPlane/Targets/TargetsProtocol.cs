@@ -5,7 +5,7 @@ using FleetOrchestrator.Tuf.Repository;
 
 namespace FleetOrchestrator.ControlPlane.Targets;
 
-// ---- commands and replies ------------------------------------------------------------------------
+// ---- commands and replies (a refused command is answered with Protocol.Decisions.Refused) ----------
 
 /// <summary>
 /// Adds a target file to the production view of every tag listed in <c>custom.tags</c>, then re-signs those
@@ -18,9 +18,6 @@ public sealed record RecordTarget(string Name, byte[] File, JsonObject Custom) :
 
 /// <summary>The target is in the signed metadata of <see cref="Tags"/> at targets version <see cref="TargetsVersion"/> (per tag).</summary>
 public sealed record TargetRecorded(string Name, IReadOnlyDictionary<string, int> TargetsVersionByTag) : IFleetMessage;
-
-/// <summary>Nothing was recorded; <see cref="Reason"/> says what is wrong with the request.</summary>
-public sealed record TargetRejected(string Name, string Reason) : IFleetMessage;
 
 /// <summary>
 /// Opens the view of wave <see cref="Wave"/> on <see cref="Tag"/>: production plus the target whose
@@ -46,14 +43,11 @@ public sealed record WithdrawWaveView(string Tag, string Wave) : IFleetMessage;
 /// <summary>The change is signed: the tag's views are at <see cref="TargetsVersion"/>; <see cref="Target"/> is the wave's target.</summary>
 public sealed record WaveViewChanged(string Tag, string Wave, string Target, int TargetsVersion) : IFleetMessage;
 
-/// <summary>Nothing changed; <see cref="Reason"/> says why.</summary>
-public sealed record WaveViewRefused(string Tag, string Wave, string Reason) : IFleetMessage;
-
 /// <summary>
 /// Re-signs every view of <see cref="Tag"/> at the next shared version, content unchanged. Sent after devices moved
 /// to another view: a TUF client keeps its trusted metadata while the timestamp version it is served does not
 /// rise, so a device handed a view at the version it already trusts would never read that view.
-/// Answered with <see cref="TagViewsAdvanced"/> or <see cref="WaveViewRefused"/> (no such tag).
+/// Answered with <see cref="TagViewsAdvanced"/> or <see cref="Protocol.Decisions.Refused"/> (no such tag).
 /// </summary>
 public sealed record AdvanceTagViews(string Tag) : IFleetMessage;
 
@@ -62,7 +56,7 @@ public sealed record TagViewsAdvanced(string Tag, int TargetsVersion) : IFleetMe
 
 /// <summary>
 /// Adds the target(s) whose <c>custom.version</c> is <see cref="Version"/> to the production view of each of
-/// <see cref="Tags"/> (fioctl <c>targets tag</c>); answered with <see cref="TargetTagsChanged"/> or <see cref="TargetTagsRefused"/>.
+/// <see cref="Tags"/> (fioctl <c>targets tag</c>); answered with <see cref="TargetTagsChanged"/> or <see cref="Protocol.Decisions.Refused"/>.
 /// </summary>
 public sealed record TagTargets(string Version, IReadOnlyList<string> Tags) : IFleetMessage;
 
@@ -75,9 +69,6 @@ public sealed record PruneTargets(string Version, string Tag) : IFleetMessage;
 /// had <c>custom.tags</c> updated.
 /// </summary>
 public sealed record TargetTagsChanged(string Version, IReadOnlyList<string> Targets, IReadOnlyList<string> Tags, IReadOnlyDictionary<string, int> TargetsVersionByTag) : IFleetMessage;
-
-/// <summary>Nothing changed; <see cref="Reason"/> says why.</summary>
-public sealed record TargetTagsRefused(string Version, string Reason) : IFleetMessage;
 
 /// <summary>Asks for the current <see cref="RepositoryMetadata"/> (what a gateway loads when it starts).</summary>
 public sealed record GetRepositoryMetadata : IFleetMessage

@@ -46,8 +46,6 @@ public sealed record StageGates(
         : null;
 }
 
-public sealed record WaveStage(string Name, StageSelection Selection, StageGates Gates);
-
 /// <summary>Where one device of a stage is.</summary>
 public enum DeviceRolloutStatus
 {

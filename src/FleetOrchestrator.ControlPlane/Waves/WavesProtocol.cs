@@ -3,34 +3,40 @@ using FleetOrchestrator.Protocol;
 
 namespace FleetOrchestrator.ControlPlane.Waves;
 
-// ---- commands (answered with WaveAccepted or WaveRefused) -----------------------------------------
+// ---- commands (answered with WaveAccepted, or Protocol.Decisions.Refused) --------------------------
+
+/// <summary>An operator command about one wave.</summary>
+public interface IWaveCommand : IFleetMessage
+{
+    string Wave { get; }
+}
 
 /// <summary>A wave takes the recorded target of <see cref="Version"/> to the devices of <see cref="Tag"/>, stage by stage. One active wave per tag.</summary>
-public sealed record InitWave(string Wave, string Version, string Tag) : IFleetMessage;
+public sealed record InitWave(string Wave, string Version, string Tag) : IWaveCommand;
 
 /// <summary>Adds a stage; it starts at once when every earlier stage passed, else when they have.</summary>
-public sealed record RolloutWave(string Wave, StageSelection Selection, StageGates Gates) : IFleetMessage;
+public sealed record RolloutWave(string Wave, StageSelection Selection, StageGates Gates) : IWaveCommand;
 
-public sealed record PauseWave(string Wave) : IFleetMessage;
+public sealed record PauseWave(string Wave) : IWaveCommand;
 
 /// <summary>Continues a paused wave; a tripped stage or one waiting for approval is accepted and the next stage starts.</summary>
-public sealed record ResumeWave(string Wave) : IFleetMessage;
+public sealed record ResumeWave(string Wave) : IWaveCommand;
 
 /// <summary>
 /// Stops the wave; its devices go back to the production view. They keep what they installed, unless
 /// <see cref="Rollback"/>: then the wave's target is withdrawn and they install the newest production target again.
 /// </summary>
-public sealed record AbortWave(string Wave, bool Rollback) : IFleetMessage;
+public sealed record AbortWave(string Wave, bool Rollback) : IWaveCommand;
 
 /// <summary>The wave's target becomes production for the whole tag.</summary>
-public sealed record CompleteWave(string Wave) : IFleetMessage;
+public sealed record CompleteWave(string Wave) : IWaveCommand;
 
 /// <summary>Ends the wave without changing production; devices stay where they are.</summary>
-public sealed record CancelWave(string Wave) : IFleetMessage;
+public sealed record CancelWave(string Wave) : IWaveCommand;
 
 public sealed record GetWave(string Wave) : IFleetMessage;
 
-/// <summary>The devices of one stage of a wave, in release order (answered with <see cref="WaveDevices"/> or <see cref="WaveRefused"/>).</summary>
+/// <summary>The devices of one stage of a wave, in release order (answered with <see cref="WaveDevices"/> or <see cref="Protocol.Decisions.Refused"/>).</summary>
 public sealed record GetWaveDevices(string Wave, int Stage) : IFleetMessage;
 
 public sealed record WaveDevices(string Wave, int Stage, IReadOnlyList<string> DeviceIds, int Released) : IFleetMessage;
@@ -41,8 +47,6 @@ public sealed record ListWaves : IFleetMessage
 }
 
 public sealed record WaveAccepted(WaveSummary Wave) : IFleetMessage;
-
-public sealed record WaveRefused(string Wave, string Reason) : IFleetMessage;
 
 public sealed record WaveList(IReadOnlyList<WaveSummary> Waves) : IFleetMessage;
 

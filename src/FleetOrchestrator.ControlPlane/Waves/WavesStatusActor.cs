@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using FleetOrchestrator.Protocol.Decisions;
 
 namespace FleetOrchestrator.ControlPlane.Waves;
 
@@ -14,7 +15,7 @@ internal sealed record WavesChanged(ImmutableDictionary<string, WaveRecord> Wave
 public sealed class WavesStatusActor : ReceiveActor, IWithUnboundedStash
 {
     private readonly IActorRef _waves;
-    private ImmutableDictionary<string, WaveRecord> _state = WavesState.Empty;
+    private ImmutableDictionary<string, WaveRecord> _state = WavesDecisions.Empty;
 
     public WavesStatusActor(Props waves)
     {
@@ -42,12 +43,12 @@ public sealed class WavesStatusActor : ReceiveActor, IWithUnboundedStash
         Receive<GetWave>(get =>
         {
             if (_state.TryGetValue(get.Wave, out var wave)) Sender.Tell(new WaveAccepted(wave.Summary()));
-            else Sender.Tell(new WaveRefused(get.Wave, $"no wave {get.Wave}"));
+            else Sender.Tell(new Refused(get.Wave, $"no wave {get.Wave}"));
         });
         Receive<GetWaveDevices>(get =>
         {
-            if (!_state.TryGetValue(get.Wave, out var wave)) Sender.Tell(new WaveRefused(get.Wave, $"no wave {get.Wave}"));
-            else if (get.Stage < 0 || get.Stage >= wave.Stages.Count) Sender.Tell(new WaveRefused(get.Wave, $"wave {get.Wave} has stages 0..{wave.Stages.Count - 1}, not {get.Stage}"));
+            if (!_state.TryGetValue(get.Wave, out var wave)) Sender.Tell(new Refused(get.Wave, $"no wave {get.Wave}"));
+            else if (get.Stage < 0 || get.Stage >= wave.Stages.Count) Sender.Tell(new Refused(get.Wave, $"wave {get.Wave} has stages 0..{wave.Stages.Count - 1}, not {get.Stage}"));
             else Sender.Tell(new WaveDevices(get.Wave, get.Stage, wave.Stages[get.Stage].Devices, wave.Stages[get.Stage].Released));
         });
         Receive<ListWaves>(_ => Sender.Tell(new WaveList(_state.Values.OrderBy(w => w.Wave, StringComparer.Ordinal).Select(w => w.Summary()).ToList())));

@@ -6,6 +6,7 @@ using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.TestSupport;
 using FleetOrchestrator.Tuf.Repository;
@@ -66,10 +67,10 @@ public sealed class DeviceGroupsActorTests : IDisposable
         await UntilAsync(async () => await Table.CountAsync(new FleetQuery(Tag: "main")) == 3, "the fleet table did not list the devices");
 
         Assert.Equal("created group field", (await AskAsync<GroupAccepted>(groups, new CreateGroup("field", "devices at customers"))).Message);
-        Assert.Equal("group field already exists", (await AskAsync<GroupRefused>(groups, new CreateGroup("field", null))).Reason);
+        Assert.Equal("group field already exists", (await AskAsync<Refused>(groups, new CreateGroup("field", null))).Reason);
         // One device in another group, or unknown: the whole add is refused and nothing moves.
         Assert.Equal("device d1 is in group lab; a device belongs to one group: remove it from lab first; no device d9 is registered; nothing changed",
-            (await AskAsync<GroupRefused>(groups, new AddToGroup("field", ["d1", "d2", "d9"]))).Reason);
+            (await AskAsync<Refused>(groups, new AddToGroup("field", ["d1", "d2", "d9"]))).Reason);
         Assert.Null((await TwinAsync(twins, "d2")).Group);
 
         var added = await AskAsync<GroupMembersChanged>(groups, new AddToGroup("field", ["d2", "d3"]));
@@ -83,9 +84,9 @@ public sealed class DeviceGroupsActorTests : IDisposable
         await UntilAsync(async () => await Table.CountAsync(new FleetQuery(Tag: "prod", Group: "field")) == 2, "the fleet table did not move the devices to tag prod");
 
         Assert.Equal("group field has 2 devices; remove them first (pbm groups remove field --device <device>)",
-            (await AskAsync<GroupRefused>(groups, new DeleteGroup("field"))).Reason);
+            (await AskAsync<Refused>(groups, new DeleteGroup("field"))).Reason);
         Assert.Equal("device d1 is not in group field (its group is lab); nothing changed",
-            (await AskAsync<GroupRefused>(groups, new RemoveFromGroup("field", ["d1"]))).Reason);
+            (await AskAsync<Refused>(groups, new RemoveFromGroup("field", ["d1"]))).Reason);
         var removed = await AskAsync<GroupMembersChanged>(groups, new RemoveFromGroup("field", ["d2", "d3"]));
         Assert.All(removed.Devices, d => Assert.True(d.Changed, d.Refusal));
         Assert.Equal(new DeviceConfig("main", ["web", "api"]), (await TwinAsync(twins, "d3")).Config());

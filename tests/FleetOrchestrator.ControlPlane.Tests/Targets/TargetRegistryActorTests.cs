@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.TestKit.Xunit2;
 using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.TestSupport;
 using FleetOrchestrator.Tuf.Repository;
 
@@ -47,8 +48,9 @@ public sealed class TargetRegistryActorTests : IDisposable
         var registry = await host.TargetRegistryAsync();
         await registry.Ask<TargetRecorded>(TestRepository.Target("acme-1", "apps-1", "main"), Wait);
 
-        var rejected = await registry.Ask<TargetRejected>(TestRepository.Target("acme-1", "changed", "main"), Wait);
+        var rejected = await registry.Ask<Refused>(TestRepository.Target("acme-1", "changed", "main"), Wait);
 
+        Assert.Equal("acme-1", rejected.Subject);
         Assert.Contains("different content", rejected.Reason);
         var metadata = await registry.Ask<RepositoryMetadata>(GetRepositoryMetadata.Instance, Wait);
         Assert.Equal("apps-1"u8.ToArray(), Assert.Single(metadata.Views).TargetFiles["acme-1"]);
@@ -93,7 +95,7 @@ public sealed class TargetRegistryActorTests : IDisposable
             await registry.Ask<TargetRecorded>(TestRepository.Target("acme-1", "apps-1", "main"), Wait);
 
             var tagged = await registry.Ask<TargetTagsChanged>(new TagTargets("1", ["beta"]), Wait);
-            var unknown = await registry.Ask<TargetTagsRefused>(new TagTargets("7", ["beta"]), Wait);
+            var unknown = await registry.Ask<Refused>(new TagTargets("7", ["beta"]), Wait);
 
             Assert.Equal(new Dictionary<string, int> { ["beta"] = 1, ["main"] = 2 }, tagged.TargetsVersionByTag);
             Assert.Equal("no recorded target has version 7", unknown.Reason);
@@ -108,7 +110,7 @@ public sealed class TargetRegistryActorTests : IDisposable
             Assert.Equal(["acme-1"], TestRepository.VerifiedTargets(_keys.Root, recovered.Views.Single(v => v.Tag == "beta")).Targets.Keys);
 
             var pruned = await registry.Ask<TargetTagsChanged>(new PruneTargets("1", "beta"), Wait);
-            var again = await registry.Ask<TargetTagsRefused>(new PruneTargets("1", "beta"), Wait);
+            var again = await registry.Ask<Refused>(new PruneTargets("1", "beta"), Wait);
 
             Assert.Equal(new Dictionary<string, int> { ["beta"] = 2, ["main"] = 3 }, pruned.TargetsVersionByTag);
             Assert.Equal("tag beta has no target with version 1; its versions: []", again.Reason);

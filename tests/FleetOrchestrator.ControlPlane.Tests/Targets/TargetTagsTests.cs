@@ -8,16 +8,10 @@ namespace FleetOrchestrator.ControlPlane.Tests.Targets;
 public class TargetTagsTests : RepositoryScenario
 {
     private TargetTagsChanged Tag(string version, params string[] tags) =>
-        Applied(TargetsState.Tag(Repository, Test.Signers, Time, new TagTargets(version, tags)));
+        Apply(r => TargetsDecisions.Tag(r, Test.Signers, Time, new TagTargets(version, tags)));
 
     private TargetTagsChanged Prune(string version, string tag) =>
-        Applied(TargetsState.Prune(Repository, Test.Signers, Time, new PruneTargets(version, tag)));
-
-    private TargetTagsChanged Applied((IReadOnlyList<TagSigned> Events, TargetTagsChanged Changed) change)
-    {
-        State = change.Events.Aggregate(State, TargetsState.Apply);
-        return change.Changed;
-    }
+        Apply(r => TargetsDecisions.Prune(r, Test.Signers, Time, new PruneTargets(version, tag)));
 
     private static string[] TagsOf(TargetFile file) => file.Custom!["tags"]!.AsArray().Select(t => (string)t!).ToArray();
 
@@ -43,7 +37,7 @@ public class TargetTagsTests : RepositoryScenario
         }
         Assert.Equal(["main", "beta", "qa"], TagsOf(main["acme-2"]));
         Assert.Equal(["main", "prod"], TagsOf(main["acme-1"]));
-        Assert.Equal("two"u8.ToArray(), TargetsState.MetadataOf(State, revision: 1).Views.Single(v => v.Tag == "beta").TargetFiles["acme-2"]);
+        Assert.Equal("two"u8.ToArray(), TargetsDecisions.MetadataOf(State, revision: 1).Views.Single(v => v.Tag == "beta").TargetFiles["acme-2"]);
     }
 
     [Fact]
@@ -52,31 +46,31 @@ public class TargetTagsTests : RepositoryScenario
         Tag("2", "beta");
         var before = State;
 
-        var again = TargetsState.Tag(Repository, Test.Signers, Time, new TagTargets("2", ["beta", "main", "beta"]));
+        var again = TargetsDecisions.Tag(Repository, Test.Signers, Time, new TagTargets("2", ["beta", "main", "beta"]));
 
         Assert.Empty(again.Events);
-        Assert.Empty(again.Changed.Tags);
+        Assert.Empty(again.Answer!.Tags);
         Assert.Same(before, State);
     }
 
     [Fact]
     public void Tag_refusals_name_the_problem_and_change_nothing()
     {
-        Apply(r => TargetsState.Record(r, Test.Signers, Time, TestRepository.Target("acme-2", "other bytes", "beta")));
+        Apply(r => TargetsDecisions.Record(r, Test.Signers, Time, TestRepository.Target("acme-2", "other bytes", "beta")));
         var repository = Repository;
         var before = repository.State;
 
         Assert.Equal("no recorded target has version 9",
-            Assert.Throws<TargetRejectedException>(() => TargetsState.Tag(repository, Test.Signers, Time, new TagTargets("9", ["beta"]))).Message);
+            TargetsDecisions.Tag(repository, Test.Signers, Time, new TagTargets("9", ["beta"])).Refusal);
         Assert.StartsWith("tag beta already has a different target \"acme-2\" (sha256 ",
-            Assert.Throws<TargetRejectedException>(() => TargetsState.Tag(repository, Test.Signers, Time, new TagTargets("2", ["qa", "beta"]))).Message);
+            TargetsDecisions.Tag(repository, Test.Signers, Time, new TagTargets("2", ["qa", "beta"])).Refusal);
         Assert.StartsWith("invalid tag name \"bad tag\"",
-            Assert.Throws<RepositoryException>(() => TargetsState.Tag(repository, Test.Signers, Time, new TagTargets("2", ["bad tag"]))).Message);
+            TargetsDecisions.Tag(repository, Test.Signers, Time, new TagTargets("2", ["bad tag"])).Refusal);
         Assert.Equal("give 1..16 tags, not 0",
-            Assert.Throws<TargetRejectedException>(() => TargetsState.Tag(repository, Test.Signers, Time, new TagTargets("2", []))).Message);
+            TargetsDecisions.Tag(repository, Test.Signers, Time, new TagTargets("2", [])).Refusal);
         Assert.Equal("target acme-1 would be in 17 tags; at most 16",
-            Assert.Throws<TargetRejectedException>(() => TargetsState.Tag(repository, Test.Signers, Time,
-                new TagTargets("1", [.. Enumerable.Range(1, 15).Select(i => $"t{i}")]))).Message);
+            TargetsDecisions.Tag(repository, Test.Signers, Time,
+                new TagTargets("1", [.. Enumerable.Range(1, 15).Select(i => $"t{i}")])).Refusal);
         Assert.Same(before, repository.State);
         Assert.DoesNotContain("qa", State.Tags.Keys);
     }
@@ -101,12 +95,12 @@ public class TargetTagsTests : RepositoryScenario
     [Fact]
     public void Prune_refusals_name_the_problem_and_change_nothing()
     {
-        Apply(r => TargetsState.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-1", "2")).Events);
+        Apply(r => TargetsDecisions.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-1", "2")));
         var repository = Repository;
         var before = repository.State;
 
-        string Refusal(string version, string tag) =>
-            Assert.Throws<TargetRejectedException>(() => TargetsState.Prune(repository, Test.Signers, Time, new PruneTargets(version, tag))).Message;
+        string? Refusal(string version, string tag) =>
+            TargetsDecisions.Prune(repository, Test.Signers, Time, new PruneTargets(version, tag)).Refusal;
 
         Assert.Equal("no tag \"nope\"; tags: [main, prod]", Refusal("2", "nope"));
         Assert.Equal("tag main has no target with version 9; its versions: [1, 2]", Refusal("9", "main"));
@@ -119,8 +113,8 @@ public class TargetTagsTests : RepositoryScenario
     [Fact]
     public void Tag_and_prune_keep_every_view_of_the_tag_in_lockstep()
     {
-        Apply(r => TargetsState.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-1", "2")).Events);
-        Apply(r => TargetsState.Record(r, Test.Signers, Time, TestRepository.Target("acme-3", "three", "main")));
+        Apply(r => TargetsDecisions.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-1", "2")));
+        Apply(r => TargetsDecisions.Record(r, Test.Signers, Time, TestRepository.Target("acme-3", "three", "main")));
 
         Tag("3", "prod");
         Assert.Equal(["acme-1", "acme-3"], Served("prod").Targets.Keys.Order());

@@ -10,9 +10,9 @@ public class WaveViewTests : RepositoryScenario
     [Fact]
     public void A_wave_view_adds_the_target_for_its_devices_and_promotion_moves_it_to_production()
     {
-        var (opened, target) = TargetsState.OpenWave(Repository, Test.Signers, Time, new OpenWaveView("prod", "wave-1", "2"));
-        Assert.Equal("acme-2", target);
-        State = opened.Aggregate(State, TargetsState.Apply);
+        var opened = Apply(r => TargetsDecisions.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-1", "2")));
+        Assert.Equal("acme-2", opened.Target);
+        Assert.Equal(2, opened.TargetsVersion);
 
         Assert.Equal(["acme-1"], Served("prod").Targets.Keys);
         var wave = Served("prod", "wave-1").Targets;
@@ -22,8 +22,7 @@ public class WaveViewTests : RepositoryScenario
         var prod = State.Tags["prod"];
         Assert.Equal(2, prod.TargetsVersion); // both views signed at the same, higher version
 
-        var (promoted, _) = TargetsState.EndWave(Repository, Test.Signers, Time, "prod", "wave-1", WaveViewEnd.Promote);
-        State = promoted.Aggregate(State, TargetsState.Apply);
+        Apply(r => TargetsDecisions.EndWave(r, Test.Signers, Time, "prod", "wave-1", WaveViewEnd.Promote));
         Assert.Equal(["acme-1", "acme-2"], Served("prod").Targets.Keys.Order());
         Assert.DoesNotContain("wave-1", State.Tags["prod"].Views.Keys);
         Assert.Equal(3, State.Tags["prod"].TargetsVersion);
@@ -32,8 +31,8 @@ public class WaveViewTests : RepositoryScenario
     [Fact]
     public void Closing_a_wave_leaves_production_as_it_was()
     {
-        Apply(r => TargetsState.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-2", "2")).Events);
-        Apply(r => TargetsState.EndWave(r, Test.Signers, Time, "prod", "wave-2", WaveViewEnd.Close).Events);
+        Apply(r => TargetsDecisions.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-2", "2")));
+        Apply(r => TargetsDecisions.EndWave(r, Test.Signers, Time, "prod", "wave-2", WaveViewEnd.Close));
         Assert.Equal(["acme-1"], Served("prod").Targets.Keys);
         Assert.Equal([TufRepository.ProductionView], State.Tags["prod"].Views.Keys);
     }
@@ -41,13 +40,12 @@ public class WaveViewTests : RepositoryScenario
     [Fact]
     public void Withdrawing_a_wave_lists_its_target_in_production_marked_withdrawn_and_refuses_it_afterwards()
     {
-        Apply(r => TargetsState.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-4", "2")).Events);
+        Apply(r => TargetsDecisions.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-4", "2")));
         var before = State.Tags["prod"].TargetsVersion;
 
-        var (events, target) = TargetsState.EndWave(Repository, Test.Signers, Time, "prod", "wave-4", WaveViewEnd.Withdraw);
-        State = events.Aggregate(State, TargetsState.Apply);
+        var withdrawn = Apply(r => TargetsDecisions.EndWave(r, Test.Signers, Time, "prod", "wave-4", WaveViewEnd.Withdraw));
 
-        Assert.Equal("acme-2", target);
+        Assert.Equal("acme-2", withdrawn.Target);
         Assert.Equal([TufRepository.ProductionView], State.Tags["prod"].Views.Keys);
         Assert.Equal(before + 1, State.Tags["prod"].TargetsVersion);
         // Signed for devices: acme-1 as it was, acme-2 marked, so the wave's devices go back to acme-1.
@@ -58,27 +56,26 @@ public class WaveViewTests : RepositoryScenario
         // The tag main, where CI published acme-2, is not touched, but no wave or tagging may offer acme-2 again.
         Assert.Null(Served("main").Targets["acme-2"].Custom![TargetCustom.Withdrawn]);
         Assert.Equal("acme-2 (version 2) is withdrawn (wave wave-4 aborted with rollback); publish a new version",
-            Assert.Throws<TargetRejectedException>(() => TargetsState.OpenWave(Repository, Test.Signers, Time, new OpenWaveView("main", "wave-5", "2"))).Message);
-        Assert.Throws<TargetRejectedException>(() => TargetsState.Tag(Repository, Test.Signers, Time, new TagTargets("2", ["lab"])));
+            TargetsDecisions.OpenWave(Repository, Test.Signers, Time, new OpenWaveView("main", "wave-5", "2")).Refusal);
+        Assert.True(TargetsDecisions.Tag(Repository, Test.Signers, Time, new TagTargets("2", ["lab"])).IsRefused);
     }
 
     [Fact]
     public void Withdrawing_is_refused_when_production_has_nothing_to_go_back_to()
     {
-        Apply(r => TargetsState.OpenWave(r, Test.Signers, Time, new OpenWaveView("fresh", "wave-6", "2")).Events);
+        Apply(r => TargetsDecisions.OpenWave(r, Test.Signers, Time, new OpenWaveView("fresh", "wave-6", "2")));
         Assert.Equal("tag fresh has no production target to roll back to; abort without --rollback leaves the devices where they are",
-            Assert.Throws<TargetRejectedException>(() => TargetsState.EndWave(Repository, Test.Signers, Time, "fresh", "wave-6", WaveViewEnd.Withdraw)).Message);
+            TargetsDecisions.EndWave(Repository, Test.Signers, Time, "fresh", "wave-6", WaveViewEnd.Withdraw).Refusal);
     }
 
     [Fact]
     public void Advancing_a_tags_views_signs_every_view_again_one_version_up_with_the_same_targets()
     {
-        Apply(r => TargetsState.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-3", "2")).Events);
+        Apply(r => TargetsDecisions.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "wave-3", "2")));
         var before = State.Tags["prod"];
         var timestampBefore = State.Tags["prod"].Views["wave-3"].TimestampRaw;
 
-        var (events, version) = TargetsState.AdvanceViews(Repository, Test.Signers, Time, "prod");
-        State = events.Aggregate(State, TargetsState.Apply);
+        var version = Apply(r => TargetsDecisions.AdvanceViews(r, Test.Signers, Time, "prod")).TargetsVersion;
 
         Assert.Equal(before.TargetsVersion + 1, version);
         Assert.Equal(version, State.Tags["prod"].TargetsVersion);
@@ -86,19 +83,19 @@ public class WaveViewTests : RepositoryScenario
         Assert.NotEqual(timestampBefore, State.Tags["prod"].Views["wave-3"].TimestampRaw);
         Assert.Equal(["acme-1"], Served("prod").Targets.Keys);
         Assert.Equal(["acme-1", "acme-2"], Served("prod", "wave-3").Targets.Keys.Order());
-        Assert.Equal("no tag nope", Assert.Throws<TargetRejectedException>(() => TargetsState.AdvanceViews(Repository, Test.Signers, Time, "nope")).Message);
+        Assert.Equal("no tag nope", TargetsDecisions.AdvanceViews(Repository, Test.Signers, Time, "nope").Refusal);
     }
 
     [Fact]
     public void Bad_wave_requests_are_refused_by_name()
     {
         Assert.Equal("no recorded target has version 9",
-            Assert.Throws<TargetRejectedException>(() => TargetsState.OpenWave(Repository, Test.Signers, Time, new OpenWaveView("prod", "w", "9"))).Message);
+            TargetsDecisions.OpenWave(Repository, Test.Signers, Time, new OpenWaveView("prod", "w", "9")).Refusal);
         Assert.Contains("is the production view",
-            Assert.Throws<TargetRejectedException>(() => TargetsState.OpenWave(Repository, Test.Signers, Time, new OpenWaveView("prod", TufRepository.ProductionView, "2"))).Message);
+            TargetsDecisions.OpenWave(Repository, Test.Signers, Time, new OpenWaveView("prod", TufRepository.ProductionView, "2")).Refusal);
         Assert.Equal("tag prod has no wave view \"w\"",
-            Assert.Throws<TargetRejectedException>(() => TargetsState.EndWave(Repository, Test.Signers, Time, "prod", "w", WaveViewEnd.Promote)).Message);
-        Apply(r => TargetsState.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "w", "2")).Events);
-        Assert.Throws<RepositoryException>(() => TargetsState.OpenWave(Repository, Test.Signers, Time, new OpenWaveView("prod", "w", "2")));
+            TargetsDecisions.EndWave(Repository, Test.Signers, Time, "prod", "w", WaveViewEnd.Promote).Refusal);
+        Apply(r => TargetsDecisions.OpenWave(r, Test.Signers, Time, new OpenWaveView("prod", "w", "2")));
+        Assert.True(TargetsDecisions.OpenWave(Repository, Test.Signers, Time, new OpenWaveView("prod", "w", "2")).IsRefused);
     }
 }

@@ -7,6 +7,7 @@ using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Tests.Devices;
 using FleetOrchestrator.ControlPlane.Waves;
+using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.TestSupport;
 using FleetOrchestrator.Tuf.Repository;
@@ -82,10 +83,10 @@ public sealed class WavesActorTests : IDisposable
         for (var deadline = DateTime.UtcNow + Wait; await table.CountAsync(new FleetQuery(Tag: "prod")) < 10; await Task.Delay(100))
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the fleet table did not list the registered devices");
 
-        Assert.Equal("no recorded target has version 9", (await AskAsync<WaveRefused>(waves, new InitWave("wave-1", "9", "prod"))).Reason);
+        Assert.Equal("no recorded target has version 9", (await AskAsync<Refused>(waves, new InitWave("wave-1", "9", "prod"))).Reason);
         var wave = (await AskAsync<WaveAccepted>(waves, new InitWave("wave-1", "2", "prod"))).Wave;
         Assert.Equal("acme-2", wave.Target);
-        Assert.StartsWith("tag prod already has an open wave", (await AskAsync<WaveRefused>(waves, new InitWave("wave-2", "2", "prod"))).Reason);
+        Assert.StartsWith("tag prod already has an open wave", (await AskAsync<Refused>(waves, new InitWave("wave-2", "2", "prod"))).Reason);
         var metadata = await AskAsync<RepositoryMetadata>(registry, GetRepositoryMetadata.Instance);
         Assert.Contains(metadata.Views, v => v.Tag == "prod" && v.View == "wave-1");
         var openedAt = metadata.Views.First(v => v.Tag == "prod").TargetsVersion;
@@ -131,7 +132,7 @@ public sealed class WavesActorTests : IDisposable
         var production = metadata.Views.Single(v => v.Tag == "prod" && v.View == TufRepository.ProductionView);
         Assert.Equal(["acme-1", "acme-2"], TestRepository.VerifiedTargets(_keys.Root, production).Targets.Keys.Order());
         Assert.DoesNotContain(metadata.Views, v => v.View == "wave-1");
-        Assert.Equal("wave wave-1 is Completed", (await AskAsync<WaveRefused>(waves, new PauseWave("wave-1"))).Reason);
+        Assert.Equal("wave wave-1 is Completed", (await AskAsync<Refused>(waves, new PauseWave("wave-1"))).Reason);
         // Every device of the wave is back on the production view, which now holds acme-2.
         foreach (var device in lab.Concat(picked)) await UntilViewAsync(twins, device, null);
     }

@@ -5,7 +5,7 @@ using FleetOrchestrator.Protocol.DeviceApi;
 
 namespace FleetOrchestrator.ControlPlane.Tests.Groups;
 
-public sealed class GroupsStateTests
+public sealed class GroupsDecisionsTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 28, 6, 0, 0, TimeSpan.Zero);
     private static readonly DeviceConfig Prod = DeviceConfig.Of("prod", ["web"]);
@@ -13,7 +13,7 @@ public sealed class GroupsStateTests
     /// <summary>Groups "lab" (configured) and "field" (not).</summary>
     private static ImmutableDictionary<string, DeviceGroup> Groups() =>
         new IGroupEvent[] { new GroupCreated("lab", "bench devices", At), new GroupCreated("field", null, At), new GroupConfigured("lab", Prod, At) }
-            .Aggregate(GroupsState.Empty, GroupsState.Apply);
+            .Aggregate(GroupsDecisions.Empty, GroupsDecisions.Apply);
 
     public static TheoryData<string, string?> Checks() => new()
     {
@@ -48,17 +48,18 @@ public sealed class GroupsStateTests
         var groups = Groups();
         var words = command.Split(' ');
         var devices = words.Skip(2).Where(w => !w.StartsWith('(')).ToList();
-        string? problem = words[0] switch
+        var decision = words[0] switch
         {
-            "create" => GroupsState.CheckCreate(groups, new CreateGroup(words[1], command.Contains("long-description") ? new string('x', 257) : "a group")),
-            "delete" => GroupsState.CheckDelete(groups, new DeleteGroup(words[1]), command.Contains("(2 devices)") ? 2 : command.Contains("(1 device)") ? 1 : 0),
-            "add" when command.EndsWith("1001 devices") => GroupsState.CheckAdd(groups, new AddToGroup(words[1], Enumerable.Range(0, 1001).Select(i => $"d{i}").ToList())),
-            "add" => GroupsState.CheckAdd(groups, new AddToGroup(words[1], devices)),
-            "remove" => GroupsState.CheckRemove(new RemoveFromGroup(words[1], devices)),
-            _ => GroupsState.CheckConfigure(groups, new ConfigureGroup(words[1], new DeviceConfig(words[2], [words[3]]))),
+            "create" => GroupsDecisions.Create(groups, new CreateGroup(words[1], command.Contains("long-description") ? new string('x', 257) : "a group"), At),
+            "delete" => GroupsDecisions.Delete(groups, new DeleteGroup(words[1]), command.Contains("(2 devices)") ? 2 : command.Contains("(1 device)") ? 1 : 0, At),
+            "add" when command.EndsWith("1001 devices") => GroupsDecisions.Add(groups, new AddToGroup(words[1], Enumerable.Range(0, 1001).Select(i => $"d{i}").ToList())),
+            "add" => GroupsDecisions.Add(groups, new AddToGroup(words[1], devices)),
+            "remove" => GroupsDecisions.Remove(new RemoveFromGroup(words[1], devices)),
+            _ => GroupsDecisions.Configure(groups, new ConfigureGroup(words[1], new DeviceConfig(words[2], [words[3]])), At),
         };
-        Assert.Equal(refusal, problem);
-        Assert.Equal(Groups(), groups); // checks never change anything
+        Assert.Equal(refusal, decision.Refusal);
+        if (refusal is not null) Assert.Empty(decision.Events);
+        Assert.Equal(Groups(), groups); // deciding never changes anything
     }
 
     [Fact]
@@ -68,12 +69,12 @@ public sealed class GroupsStateTests
         Assert.Equal(new DeviceGroup("lab", "bench devices", Prod, At), groups["lab"]);
         Assert.Null(groups["field"].Config);
 
-        groups = GroupsState.Apply(groups, new GroupConfigured("lab", DeviceConfig.Of("qa", null), At));
+        groups = GroupsDecisions.Apply(groups, new GroupConfigured("lab", DeviceConfig.Of("qa", null), At));
         Assert.Equal(new DeviceConfig("qa", null), groups["lab"].Config);
-        groups = GroupsState.Apply(groups, new GroupDeleted("field", At));
+        groups = GroupsDecisions.Apply(groups, new GroupDeleted("field", At));
         Assert.Equal(["lab"], groups.Keys);
         // A deleted name can be created again.
-        Assert.Null(GroupsState.CheckCreate(groups, new CreateGroup("field", null)));
+        Assert.Equal([new GroupCreated("field", null, At)], GroupsDecisions.Create(groups, new CreateGroup("field", null), At).Events);
     }
 
     [Fact]

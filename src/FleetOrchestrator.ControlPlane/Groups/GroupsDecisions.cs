@@ -1,15 +1,17 @@
 using System.Collections.Immutable;
 using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Protocol.DeviceApi;
 
 namespace FleetOrchestrator.ControlPlane.Groups;
 
 /// <summary>
-/// The device groups of a factory and the checks on operator commands, pure: each check returns null when the command
-/// may go ahead, else the exact reason; <see cref="Apply"/> folds a persisted event in. <see cref="DeviceGroupsActor"/>
+/// The decisions about a factory's device groups, pure: each operator command is decided here
+/// (<see cref="Decision{TEvent}"/>), and <see cref="Apply"/> folds a persisted event in. Membership is the twins':
+/// an add or remove is accepted with no group event, then each twin decides. <see cref="DeviceGroupsActor"/>
 /// persists and talks to twins.
 /// </summary>
-public static class GroupsState
+public static class GroupsDecisions
 {
     public const int MaxDescriptionLength = 256;
     /// <summary>Devices one add or remove may name.</summary>
@@ -17,25 +19,30 @@ public static class GroupsState
 
     public static ImmutableDictionary<string, DeviceGroup> Empty { get; } = ImmutableDictionary.Create<string, DeviceGroup>(StringComparer.Ordinal);
 
-    public static string? CheckCreate(ImmutableDictionary<string, DeviceGroup> groups, CreateGroup command) =>
+    public static Decision<IGroupEvent> Create(ImmutableDictionary<string, DeviceGroup> groups, CreateGroup command, DateTimeOffset now) => Decision<IGroupEvent>.RefuseOr(
         NameProblem(command.Group)
         ?? (command.Description is { Length: > MaxDescriptionLength } d ? $"the description has {d.Length} characters, over the limit of {MaxDescriptionLength}"
             : groups.ContainsKey(command.Group) ? $"group {command.Group} already exists"
-            : null);
+            : null),
+        () => Decision<IGroupEvent>.Accept(new GroupCreated(command.Group, command.Description, now)));
 
     /// <summary><paramref name="devices"/>: how many devices the fleet table lists in the group.</summary>
-    public static string? CheckDelete(ImmutableDictionary<string, DeviceGroup> groups, DeleteGroup command, long devices) =>
+    public static Decision<IGroupEvent> Delete(ImmutableDictionary<string, DeviceGroup> groups, DeleteGroup command, long devices, DateTimeOffset now) => Decision<IGroupEvent>.RefuseOr(
         Unknown(groups, command.Group)
-        ?? (devices > 0 ? $"group {command.Group} has {devices} device{(devices == 1 ? "" : "s")}; remove them first (pbm groups remove {command.Group} --device <device>)" : null);
+        ?? (devices > 0 ? $"group {command.Group} has {devices} device{(devices == 1 ? "" : "s")}; remove them first (pbm groups remove {command.Group} --device <device>)" : null),
+        () => Decision<IGroupEvent>.Accept(new GroupDeleted(command.Group, now)));
 
-    public static string? CheckAdd(ImmutableDictionary<string, DeviceGroup> groups, AddToGroup command) =>
-        Unknown(groups, command.Group) ?? DevicesProblem(command.Devices);
+    /// <summary>Accepted with no group event: each device's twin records its group.</summary>
+    public static Decision<IGroupEvent> Add(ImmutableDictionary<string, DeviceGroup> groups, AddToGroup command) =>
+        Decision<IGroupEvent>.RefuseOr(Unknown(groups, command.Group) ?? DevicesProblem(command.Devices), () => Decision<IGroupEvent>.Unchanged);
 
-    /// <summary>The group need not exist: devices may have registered with a group no operator created.</summary>
-    public static string? CheckRemove(RemoveFromGroup command) => NameProblem(command.Group) ?? DevicesProblem(command.Devices);
+    /// <summary>Accepted with no group event, as <see cref="Add"/>. The group need not exist: devices may have registered with a group no operator created.</summary>
+    public static Decision<IGroupEvent> Remove(RemoveFromGroup command) =>
+        Decision<IGroupEvent>.RefuseOr(NameProblem(command.Group) ?? DevicesProblem(command.Devices), () => Decision<IGroupEvent>.Unchanged);
 
-    public static string? CheckConfigure(ImmutableDictionary<string, DeviceGroup> groups, ConfigureGroup command) =>
-        Unknown(groups, command.Group) ?? command.Config.Problem;
+    public static Decision<IGroupEvent> Configure(ImmutableDictionary<string, DeviceGroup> groups, ConfigureGroup command, DateTimeOffset now) => Decision<IGroupEvent>.RefuseOr(
+        Unknown(groups, command.Group) ?? command.Config.Problem,
+        () => Decision<IGroupEvent>.Accept(new GroupConfigured(command.Group, command.Config, now)));
 
     public static ImmutableDictionary<string, DeviceGroup> Apply(ImmutableDictionary<string, DeviceGroup> groups, IGroupEvent e) => e switch
     {

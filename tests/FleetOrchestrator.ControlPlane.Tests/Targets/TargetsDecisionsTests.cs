@@ -5,20 +5,27 @@ using FleetOrchestrator.Tuf.Repository;
 
 namespace FleetOrchestrator.ControlPlane.Tests.Targets;
 
-public class TargetsStateTests
+public class TargetsDecisionsTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static (TestRepository Test, RepositoryState State) Recorded(ManualTime time, params RecordTarget[] commands)
     {
         var test = new TestRepository(time: time);
-        var state = TargetsState.Initial(test.Root);
+        var state = TargetsDecisions.Initial(test.Root);
         foreach (var command in commands)
         {
             var repository = TufRepository.Load(state, test.Signers, test.Repository.Options, time);
-            state = TargetsState.Record(repository, test.Signers, time, command).Aggregate(state, TargetsState.Apply);
+            state = TargetsDecisions.Record(repository, test.Signers, time, command).Events.Aggregate(state, TargetsDecisions.Apply);
         }
         return (test, state);
+    }
+
+    private static string? Refusal(RecordTarget command)
+    {
+        var time = new ManualTime(Start);
+        var test = new TestRepository(time: time);
+        return TargetsDecisions.Record(test.Repository, test.Signers, time, command).Refusal;
     }
 
     [Fact]
@@ -27,7 +34,7 @@ public class TargetsStateTests
         var time = new ManualTime(Start);
         var (test, state) = Recorded(time, TestRepository.Target("acme-1", "{\"a\":1}", "main", "beta"));
 
-        var metadata = TargetsState.MetadataOf(state, revision: 1);
+        var metadata = TargetsDecisions.MetadataOf(state, revision: 1);
 
         Assert.Equal(["main", "beta"], metadata.Views.Select(v => v.Tag).Order().Reverse());
         foreach (var view in metadata.Views)
@@ -48,7 +55,7 @@ public class TargetsStateTests
         var time = new ManualTime(Start);
         var (test, state) = Recorded(time, TestRepository.Target("acme-1", "one", "main"), TestRepository.Target("acme-2", "two", "main"));
 
-        var view = Assert.Single(TargetsState.MetadataOf(state, revision: 1).Views);
+        var view = Assert.Single(TargetsDecisions.MetadataOf(state, revision: 1).Views);
         var targets = TestRepository.VerifiedTargets(test.Root, view);
         Assert.Equal(["acme-1", "acme-2"], targets.Targets.Keys.Order());
         Assert.Equal(2, targets.Version);
@@ -62,9 +69,10 @@ public class TargetsStateTests
         var (test, state) = Recorded(time, TestRepository.Target("acme-1", "one", "main"));
         var repository = TufRepository.Load(state, test.Signers, test.Repository.Options, time);
 
-        Assert.Empty(TargetsState.Record(repository, test.Signers, time, TestRepository.Target("acme-1", "one", "main")));
-        var e = Assert.Throws<TargetRejectedException>(() => TargetsState.Record(repository, test.Signers, time, TestRepository.Target("acme-1", "other", "main")));
-        Assert.Contains("different content", e.Message);
+        var again = TargetsDecisions.Record(repository, test.Signers, time, TestRepository.Target("acme-1", "one", "main"));
+        Assert.Empty(again.Events);
+        Assert.Equal(new Dictionary<string, int> { ["main"] = 1 }, again.Answer!.TargetsVersionByTag);
+        Assert.Contains("different content", TargetsDecisions.Record(repository, test.Signers, time, TestRepository.Target("acme-1", "other", "main")).Refusal);
         Assert.Same(state, repository.State);
     }
 
@@ -75,16 +83,14 @@ public class TargetsStateTests
     public void Bad_tags_are_refused_with_what_was_seen(string tags, string expected)
     {
         var command = TestRepository.Target("acme-1", "x") with { Custom = new JsonObject { ["tags"] = JsonNode.Parse(tags) } };
-        var e = Assert.Throws<TargetRejectedException>(() => TargetsState.TagsOf(command));
-        Assert.Contains(expected, e.Message);
+        Assert.Contains(expected, Refusal(command));
     }
 
     [Fact]
     public void Oversized_file_is_refused()
     {
-        var command = TestRepository.Target("acme-1", "x", "main") with { File = new byte[TargetsState.MaxTargetFileBytes + 1] };
-        var e = Assert.Throws<TargetRejectedException>(() => TargetsState.TagsOf(command));
-        Assert.Contains($"{TargetsState.MaxTargetFileBytes + 1} bytes", e.Message);
+        var command = TestRepository.Target("acme-1", "x", "main") with { File = new byte[TargetsDecisions.MaxTargetFileBytes + 1] };
+        Assert.Contains($"{TargetsDecisions.MaxTargetFileBytes + 1} bytes", Refusal(command));
     }
 
     [Fact]
@@ -94,7 +100,7 @@ public class TargetsStateTests
         var (test, state) = Recorded(time, TestRepository.Target("acme-1", "one", "main"));
         var repository = TufRepository.Load(state, test.Signers, test.Repository.Options, time);
 
-        Assert.Throws<RepositoryException>(() => TargetsState.Record(repository, test.Signers, time, TestRepository.Target("acme-2", "two", "main", "bad tag")));
+        Assert.StartsWith("invalid tag name \"bad tag\"", TargetsDecisions.Record(repository, test.Signers, time, TestRepository.Target("acme-2", "two", "main", "bad tag")).Refusal);
         Assert.Same(state, repository.State);
     }
 
@@ -104,17 +110,17 @@ public class TargetsStateTests
         var time = new ManualTime(Start);
         var options = new RepositoryOptions { TimestampLifetime = TimeSpan.FromDays(7) };
         var test = new TestRepository(options, time);
-        var state = TargetsState.Initial(test.Root);
+        var state = TargetsDecisions.Initial(test.Root);
         var repository = TufRepository.Load(state, test.Signers, options, time);
-        state = TargetsState.Record(repository, test.Signers, time, TestRepository.Target("acme-1", "one", "main")).Aggregate(state, TargetsState.Apply);
+        state = TargetsDecisions.Record(repository, test.Signers, time, TestRepository.Target("acme-1", "one", "main")).Events.Aggregate(state, TargetsDecisions.Apply);
 
         time.Now = Start + TimeSpan.FromDays(3);
-        Assert.Empty(TargetsState.RefreshExpiring(TufRepository.Load(state, test.Signers, options, time), test.Signers, time));
+        Assert.Empty(TargetsDecisions.RefreshExpiring(TufRepository.Load(state, test.Signers, options, time), test.Signers, time));
 
         time.Now = Start + TimeSpan.FromDays(3.6);
-        var refreshed = Assert.Single(TargetsState.RefreshExpiring(TufRepository.Load(state, test.Signers, options, time), test.Signers, time));
-        state = TargetsState.Apply(state, refreshed);
-        var view = Assert.Single(TargetsState.MetadataOf(state, revision: 1).Views);
+        var refreshed = Assert.Single(TargetsDecisions.RefreshExpiring(TufRepository.Load(state, test.Signers, options, time), test.Signers, time));
+        state = TargetsDecisions.Apply(state, refreshed);
+        var view = Assert.Single(TargetsDecisions.MetadataOf(state, revision: 1).Views);
         var timestamp = SignedMetadata<TimestampMetadata>.Parse(view.Timestamp).Signed;
         Assert.Equal(2, timestamp.Version);
         Assert.Equal(time.Now.AddDays(7), timestamp.Expires);
