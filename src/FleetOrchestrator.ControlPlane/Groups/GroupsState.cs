@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
-using FleetOrchestrator.ControlPlane.Devices;
-using FleetOrchestrator.Protocol.DeviceApi;
+using FleetOrchestrator.Protocol;
 
 namespace FleetOrchestrator.ControlPlane.Groups;
 
@@ -48,13 +47,12 @@ public static class GroupsState
     private static string? Unknown(ImmutableDictionary<string, DeviceGroup> groups, string group) =>
         NameProblem(group) ?? (groups.ContainsKey(group) ? null : $"no group {group} (pbm groups create {group})");
 
-    private static string? NameProblem(string group) =>
-        DeviceConfig.TagPattern().IsMatch(group) ? null : $"invalid group name \"{group}\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit";
+    private static string? NameProblem(string group) => Names.Group.Problem(group);
 
     private static string? DevicesProblem(IReadOnlyList<string> devices) =>
         devices.Count == 0 ? "name at least one device (--device)"
         : devices.Count > MaxDevicesPerCall ? $"{devices.Count} devices named, over the limit of {MaxDevicesPerCall} per call"
-        : devices.FirstOrDefault(d => !DeviceNames.Pattern().IsMatch(d)) is { } bad ? $"invalid device name \"{bad}\": device names are 1-63 of a-z 0-9 - starting with a letter or digit"
+        : devices.Select(d => Names.Device.Problem(d)).FirstOrDefault(p => p is not null) is { } bad ? bad
         : devices.Distinct(StringComparer.Ordinal).Count() != devices.Count ? $"device {devices.GroupBy(d => d, StringComparer.Ordinal).First(g => g.Count() > 1).Key} is named twice"
         : null;
 }

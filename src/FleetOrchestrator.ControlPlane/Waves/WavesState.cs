@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
-using System.Text.RegularExpressions;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
+using FleetOrchestrator.Protocol;
 
 namespace FleetOrchestrator.ControlPlane.Waves;
 
@@ -43,12 +43,12 @@ public sealed record WaveRecord(string Wave, string Tag, string Version, string 
 /// The waves of a factory and the decisions about them, pure: commands are checked here, events applied here,
 /// and a stage's device statuses derived here from fleet-table rows. <see cref="WavesActor"/> persists and drives.
 /// </summary>
-public static partial class WavesState
+public static class WavesState
 {
     public static ImmutableDictionary<string, WaveRecord> Empty { get; } = ImmutableDictionary.Create<string, WaveRecord>(StringComparer.Ordinal);
 
     public static string? CheckInit(ImmutableDictionary<string, WaveRecord> waves, InitWave command) =>
-        !NamePattern().IsMatch(command.Wave) ? $"invalid wave name \"{command.Wave}\": 1-64 of a-z 0-9 . _ - starting with a letter or digit"
+        Names.Wave.Problem(command.Wave) is { } invalid ? invalid
         : command.Wave == Tuf.Repository.TufRepository.ProductionView ? "\"production\" is reserved"
         : waves.ContainsKey(command.Wave) ? $"wave {command.Wave} already exists ({waves[command.Wave].Status})"
         : waves.Values.FirstOrDefault(w => w.Tag == command.Tag && w.IsOpen) is { } open ? $"tag {command.Tag} already has an open wave: {open.Wave} ({open.Status})"
@@ -137,7 +137,4 @@ public static partial class WavesState
 
     private static WaveRecord WithStage(WaveRecord wave, int index, Func<WaveStageRecord, WaveStageRecord> change) =>
         wave with { Stages = wave.Stages.Select((s, i) => i == index ? change(s) : s).ToList() };
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
-    private static partial Regex NamePattern();
 }
