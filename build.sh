@@ -151,19 +151,24 @@ cmd_demo() {
   exec "$ROOT/deploy/demo.sh"
 }
 
+usage() {
+  cat <<USAGE
+usage: ./build.sh <command>
+  setup               install what is missing (Debian/Ubuntu, as root) and check the .NET 10 SDK
+  infra up|down       start / stop the Docker engine and PostgreSQL (only what this script started is stopped)
+  build               build everything; executables land in artifacts/bin/<tool>/<tool>
+  test                setup, infra up, build, run every test project, print the totals
+  demo                build, then deploy/demo.sh: a node, a registry, 1 real + 200 simulated devices, two staged rollouts with pbm
+  help                print this usage
+USAGE
+}
+
 case "${1:-help}" in
   setup) shift; cmd_setup "$@" ;;
   infra) shift; cmd_infra "$@" ;;
   build) cmd_build ;;
   test) cmd_test ;;
   demo) cmd_demo ;;
-  *) cat <<USAGE
-usage: ./build.sh <command>
-  setup               install what is missing (Debian/Ubuntu, as root) and check the .NET 10 SDK
-  infra up|down       start / stop the Docker engine and PostgreSQL (only what this script started is stopped)
-  build               build everything; executables land in artifacts/bin/<tool>/<tool>
-  test                setup, infra up, build, run every test project, print the totals
-  demo                publish examples/containers to a local registry and print the target
-USAGE
-  ;;
+  help|-h|--help) usage ;;
+  *) printf 'unknown command: %s\n' "$1" >&2; usage >&2; exit 2 ;;
 esac

@@ -17,6 +17,9 @@ public sealed partial record ImageReference(string Domain, string Repository, st
     [GeneratedRegex("^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")]
     private static partial Regex PathComponent();
 
+    /// <summary>Whether <paramref name="name"/> can be one component of a repository name (the distribution spec's grammar).</summary>
+    public static bool IsPathComponent(string name) => PathComponent().IsMatch(name);
+
     [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex TagPattern();
 

@@ -2,6 +2,7 @@ using FleetOrchestrator.ComposeApps.Compose;
 using FleetOrchestrator.ComposeApps.Discovery;
 using FleetOrchestrator.ComposeApps.Ignore;
 using FleetOrchestrator.Oci;
+using FleetOrchestrator.Protocol;
 
 namespace FleetOrchestrator.Publishing;
 
@@ -147,8 +148,8 @@ public sealed class PublishPipeline(IProgress<PublishProgress>? progress = null,
     {
         if (!ImageReference.TryParse($"{request.Registry}/{request.Factory}/app:1", out var probe) || probe!.Domain != request.Registry)
             throw new PublishException($"registry '{request.Registry}' and factory '{request.Factory}' do not form an image name <registry>/<factory>/<app>");
-        if (string.IsNullOrWhiteSpace(request.Tag) || request.Tag.Length > 128)
-            throw new PublishException($"tag '{request.Tag}' is empty or longer than 128 characters");
+        if ((Names.Tag.Problem(request.Tag) ?? request.EffectiveHardwareIds.Select(id => Names.HardwareId.Problem(id)).FirstOrDefault(p => p is not null)) is { } invalid)
+            throw new PublishException(invalid);
         if (request.Version is <= 0) throw new PublishException($"version {request.Version} must be a positive integer");
     }
 

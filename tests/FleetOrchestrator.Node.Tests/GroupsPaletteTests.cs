@@ -89,7 +89,7 @@ public sealed class GroupsPaletteTests : IAsyncLifetime
             (stolen.End.ExitCode, stolen.End.Message));
         AssertOk(add);
         Assert.Equal(["2 devices added to group field"], add.Lines);
-        Assert.Equal((ExitCodes.Usage, "invalid app name \"Bad\" in the app selection"), (badApps.End.ExitCode, badApps.End.Message));
+        Assert.Equal((ExitCodes.Usage, "invalid app name \"Bad\" in the app selection: use 1-63 of a-z 0-9 _ - starting with a letter or digit (a docker compose project name)"), (badApps.End.ExitCode, badApps.End.Message));
         AssertOk(config);
         Assert.Equal(["group field follows tag prod, apps web", "2 devices of group field changed"], config.Lines);
         AssertOk(own);

@@ -102,6 +102,15 @@ public class BadInputTests(PublishFixture fixture) : IClassFixture<PublishFixtur
         await FailsAsync(repo, "app 'zbad'");
     }
 
+    /// <summary>A dotted folder is a valid image name but no compose project name: it would publish and then fail on every device.</summary>
+    [Fact]
+    public async Task An_app_folder_whose_name_is_no_app_name_stops_the_publish_before_anything_is_built_or_pushed()
+    {
+        using var repo = await RepoAsync(("good/docker-compose.yml", GoodService), ("web.v2/docker-compose.yml", GoodService),
+            ("tools/Dockerfile", "FROM offline/busybox:static\n"));
+        await FailsAsync(repo, $"invalid app name \"web.v2\": use {Protocol.Names.App.Description}");
+    }
+
     [Fact]
     public async Task Registry_that_is_down()
     {

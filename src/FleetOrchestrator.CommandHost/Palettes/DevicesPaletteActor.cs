@@ -3,6 +3,7 @@ using Akka.Actor;
 using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
+using FleetOrchestrator.Protocol;
 using FleetOrchestrator.Protocol.DeviceApi;
 
 namespace FleetOrchestrator.CommandHost.Palettes;
@@ -144,8 +145,8 @@ public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeS
     /// <summary>A name no device can have (the gateway's registration rule) is refused without asking (and so starting) a twin.</summary>
     private static void CheckName(string device)
     {
-        if (!DeviceNames.Pattern().IsMatch(device))
-            throw new CommandFailedException(ErrorCodes.NotFound, $"no device \"{(device.Length > 63 ? device[..63] + "..." : device)}\" is registered (names are 1-63 of a-z 0-9 -)");
+        if (!Names.Device.IsMatch(device))
+            throw new CommandFailedException(ErrorCodes.NotFound, $"no device \"{(device.Length > 63 ? device[..63] + "..." : device)}\" is registered (device names are {Names.Device.Description})");
     }
 
     private async Task<DeviceTwinState> TwinAsync(string device)

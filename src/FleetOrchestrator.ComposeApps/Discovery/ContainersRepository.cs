@@ -1,4 +1,5 @@
-using System.Text.RegularExpressions;
+using FleetOrchestrator.Oci;
+using FleetOrchestrator.Protocol;
 
 namespace FleetOrchestrator.ComposeApps.Discovery;
 
@@ -9,7 +10,7 @@ public sealed record ContainerFolder(string Name, string Path);
 public sealed record AppFolder(string Name, string Path);
 
 /// <summary>What a containers.git tree holds, by the naming convention of the seed document.</summary>
-public sealed partial record ContainersRepository(IReadOnlyList<ContainerFolder> Containers, IReadOnlyList<AppFolder> Apps)
+public sealed record ContainersRepository(IReadOnlyList<ContainerFolder> Containers, IReadOnlyList<AppFolder> Apps)
 {
     public const string DisabledSuffix = ".disabled";
 
@@ -29,9 +30,15 @@ public sealed partial record ContainersRepository(IReadOnlyList<ContainerFolder>
             var hasYaml = File.Exists(Path.Combine(folder.FullName, "docker-compose.yaml"));
             var hasDockerfile = File.Exists(Path.Combine(folder.FullName, "Dockerfile"));
             if (!hasCompose && !hasDockerfile && !hasYaml) continue;
-            if (!ValidName().IsMatch(folder.Name))
+            // Containers and apps are both pushed as <factory>/<folder>; an app is also a compose project on devices.
+            if (!ImageReference.IsPathComponent(folder.Name))
             {
                 problems.Add($"folder '{folder.Name}' cannot name an image or app: use lowercase letters, digits and single '.', '_' or '-' separators");
+                continue;
+            }
+            if ((hasCompose || hasYaml) && Names.App.Problem(folder.Name) is { } invalid)
+            {
+                problems.Add(invalid);
                 continue;
             }
             if (hasYaml && !hasCompose)
@@ -42,10 +49,6 @@ public sealed partial record ContainersRepository(IReadOnlyList<ContainerFolder>
         if (problems.Count > 0) throw new ContainersRepositoryException(string.Join("; ", problems));
         return new ContainersRepository(containers, apps);
     }
-
-    // The OCI distribution spec's path component grammar.
-    [GeneratedRegex("^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")]
-    private static partial Regex ValidName();
 }
 
 public sealed class ContainersRepositoryException(string message) : Exception(message);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.Protocol;
 using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Protocol.DeviceApi;
 
@@ -20,7 +21,7 @@ public static class GroupsDecisions
     public static ImmutableDictionary<string, DeviceGroup> Empty { get; } = ImmutableDictionary.Create<string, DeviceGroup>(StringComparer.Ordinal);
 
     public static Decision<IGroupEvent> Create(ImmutableDictionary<string, DeviceGroup> groups, CreateGroup command, DateTimeOffset now) => Decision<IGroupEvent>.RefuseOr(
-        NameProblem(command.Group)
+        Names.Group.Problem(command.Group)
         ?? (command.Description is { Length: > MaxDescriptionLength } d ? $"the description has {d.Length} characters, over the limit of {MaxDescriptionLength}"
             : groups.ContainsKey(command.Group) ? $"group {command.Group} already exists"
             : null),
@@ -38,7 +39,7 @@ public static class GroupsDecisions
 
     /// <summary>Accepted with no group event, as <see cref="Add"/>. The group need not exist: devices may have registered with a group no operator created.</summary>
     public static Decision<IGroupEvent> Remove(RemoveFromGroup command) =>
-        Decision<IGroupEvent>.RefuseOr(NameProblem(command.Group) ?? DevicesProblem(command.Devices), () => Decision<IGroupEvent>.Unchanged);
+        Decision<IGroupEvent>.RefuseOr(Names.Group.Problem(command.Group) ?? DevicesProblem(command.Devices), () => Decision<IGroupEvent>.Unchanged);
 
     public static Decision<IGroupEvent> Configure(ImmutableDictionary<string, DeviceGroup> groups, ConfigureGroup command, DateTimeOffset now) => Decision<IGroupEvent>.RefuseOr(
         Unknown(groups, command.Group) ?? command.Config.Problem,
@@ -53,15 +54,12 @@ public static class GroupsDecisions
     };
 
     private static string? Unknown(ImmutableDictionary<string, DeviceGroup> groups, string group) =>
-        NameProblem(group) ?? (groups.ContainsKey(group) ? null : $"no group {group} (pbm groups create {group})");
-
-    private static string? NameProblem(string group) =>
-        DeviceConfig.TagPattern().IsMatch(group) ? null : $"invalid group name \"{group}\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit";
+        Names.Group.Problem(group) ?? (groups.ContainsKey(group) ? null : $"no group {group} (pbm groups create {group})");
 
     private static string? DevicesProblem(IReadOnlyList<string> devices) =>
         devices.Count == 0 ? "name at least one device (--device)"
         : devices.Count > MaxDevicesPerCall ? $"{devices.Count} devices named, over the limit of {MaxDevicesPerCall} per call"
-        : devices.FirstOrDefault(d => !DeviceNames.Pattern().IsMatch(d)) is { } bad ? $"invalid device name \"{bad}\": device names are 1-63 of a-z 0-9 - starting with a letter or digit"
+        : devices.Select(d => Names.Device.Problem(d)).FirstOrDefault(p => p is not null) is { } bad ? bad
         : devices.Distinct(StringComparer.Ordinal).Count() != devices.Count ? $"device {devices.GroupBy(d => d, StringComparer.Ordinal).First(g => g.Count() > 1).Key} is named twice"
         : null;
 }

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
-using System.Text.RegularExpressions;
 using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.Protocol;
 using FleetOrchestrator.Protocol.Decisions;
 
 namespace FleetOrchestrator.ControlPlane.Waves;
@@ -11,13 +11,13 @@ namespace FleetOrchestrator.ControlPlane.Waves;
 /// registry signs the view, then <see cref="ViewChanged"/> makes the event. <see cref="WavesActor"/> persists and drives;
 /// <see cref="WaveEvaluation"/> decides what running waves need.
 /// </summary>
-public static partial class WavesDecisions
+public static class WavesDecisions
 {
     public static ImmutableDictionary<string, WaveRecord> Empty { get; } = ImmutableDictionary.Create<string, WaveRecord>(StringComparer.Ordinal);
 
     /// <summary>Accepted with no event yet: the wave's view is opened first.</summary>
     public static Decision<IWaveEvent> Init(ImmutableDictionary<string, WaveRecord> waves, InitWave command) => Decision<IWaveEvent>.RefuseOr(
-        !NamePattern().IsMatch(command.Wave) ? $"invalid wave name \"{command.Wave}\": 1-64 of a-z 0-9 . _ - starting with a letter or digit"
+        Names.Wave.Problem(command.Wave) is { } invalid ? invalid
         : command.Wave == Tuf.Repository.TufRepository.ProductionView ? "\"production\" is reserved"
         : waves.ContainsKey(command.Wave) ? $"wave {command.Wave} already exists ({waves[command.Wave].Status})"
         : waves.Values.FirstOrDefault(w => w.Tag == command.Tag && w.IsOpen) is { } open ? $"tag {command.Tag} already has an open wave: {open.Wave} ({open.Status})"
@@ -85,7 +85,4 @@ public static partial class WavesDecisions
 
     private static WaveRecord WithStage(WaveRecord wave, int index, Func<WaveStageRecord, WaveStageRecord> change) =>
         wave with { Stages = wave.Stages.Select((s, i) => i == index ? change(s) : s).ToList() };
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
-    private static partial Regex NamePattern();
 }

@@ -33,7 +33,7 @@ public sealed class ComposeProject
     private readonly string _directory;
     private readonly string _mirrorOverride;
 
-    /// <param name="project">The compose project name: the app name (it must be a valid project name, see AppInstaller.ValidateAppName).</param>
+    /// <param name="project">The compose project name: the app name (it must follow Protocol.Names.App).</param>
     /// <param name="directory">The app folder holding docker-compose.yml.</param>
     public ComposeProject(string project, string directory, ComposeCommand command, IDockerClient docker, ComposeOptions? options = null)
     {

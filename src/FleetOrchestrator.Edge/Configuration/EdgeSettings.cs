@@ -1,5 +1,5 @@
 using Akka.Configuration;
-using FleetOrchestrator.Edge.Install;
+using FleetOrchestrator.Protocol;
 using FleetOrchestrator.Protocol.DeviceApi;
 
 namespace FleetOrchestrator.Edge.Configuration;
@@ -248,10 +248,7 @@ public sealed record EdgeSettings
             {
                 var names = value.GetStringList().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
                 foreach (var name in names)
-                {
-                    try { AppInstaller.ValidateAppName(name); }
-                    catch (ArgumentException e) { throw Invalid("apps", name, e.Message); }
-                }
+                    if (Names.App.Problem(name) is { } invalid) throw Invalid("apps", name, invalid);
                 return new AppSelection(names);
             }
             var text = Text("apps");

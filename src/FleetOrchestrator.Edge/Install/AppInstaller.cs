@@ -1,6 +1,6 @@
-using System.Text.RegularExpressions;
 using FleetOrchestrator.ComposeApps.Bundles;
 using FleetOrchestrator.Edge.Fetch;
+using FleetOrchestrator.Protocol;
 
 namespace FleetOrchestrator.Edge.Install;
 
@@ -13,7 +13,7 @@ namespace FleetOrchestrator.Edge.Install;
 /// <c>.&lt;app&gt;.install-pending</c> a marker written before anything moves, saying whether a previous version existed.</para>
 /// Not thread-safe per app: one agent drives one app at a time.
 /// </summary>
-public sealed partial class AppInstaller
+public sealed class AppInstaller
 {
     private const string PendingHadPrevious = "previous";
     private const string PendingWasNew = "none";
@@ -30,17 +30,11 @@ public sealed partial class AppInstaller
 
     public string AppsRoot { get; }
 
-    /// <summary>Compose project names allow only these (docker compose drops anything else, which would break the label match).</summary>
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
-    private static partial Regex AppNamePattern();
-
-    /// <exception cref="ArgumentException">The name cannot be both a folder name and a compose project name.</exception>
+    /// <summary>The app is both a folder here and a compose project: <see cref="Names.App"/> allows only names that are both.</summary>
+    /// <exception cref="ArgumentException">The name breaks <see cref="Names.App"/>.</exception>
     public static void ValidateAppName(string app)
     {
-        if (!AppNamePattern().IsMatch(app))
-            throw new ArgumentException(
-                $"app name '{(app.Length > 70 ? app[..70] + "..." : app)}' is invalid: 1 to 63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit",
-                nameof(app));
+        if (Names.App.Problem(app) is { } invalid) throw new ArgumentException(invalid, nameof(app));
     }
 
     public string AppDirectory(string app)

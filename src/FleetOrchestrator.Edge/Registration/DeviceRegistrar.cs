@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using FleetOrchestrator.Edge.Configuration;
 using FleetOrchestrator.Edge.Gateway;
+using FleetOrchestrator.Protocol;
 using FleetOrchestrator.Tuf.Client;
 
 namespace FleetOrchestrator.Edge.Registration;
@@ -27,12 +28,9 @@ internal sealed record RegistrationAnswer(string Name, string Certificate, strin
 /// and writes the key (0600), certificate, gateway CA, trusted TUF root and edge.conf into the data directory.
 /// An existing registration is never overwritten.
 /// </summary>
-public static partial class DeviceRegistrar
+public static class DeviceRegistrar
 {
     private const int MaxAnswerBytes = 1024 * 1024;
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
-    private static partial Regex DeviceNamePattern();
 
     /// <summary>The host name made into a valid device name (lower case, other characters as '-').</summary>
     public static string DefaultDeviceName()
@@ -44,8 +42,7 @@ public static partial class DeviceRegistrar
     public static async Task<DeviceFiles> RegisterAsync(RegistrationOptions options, CancellationToken ct)
     {
         var files = new DeviceFiles(options.DataDirectory);
-        if (!DeviceNamePattern().IsMatch(options.DeviceName))
-            throw new RegistrationException($"invalid device name \"{options.DeviceName}\": use 1-63 of a-z 0-9 - starting with a letter or digit");
+        if (Names.Device.Problem(options.DeviceName) is { } invalid) throw new RegistrationException(invalid);
         if (options.Gateway.Scheme != Uri.UriSchemeHttps)
             throw new RegistrationException($"--gateway must be an https:// URL, got {options.Gateway}");
         var taken = files.RegistrationFiles.FirstOrDefault(File.Exists);

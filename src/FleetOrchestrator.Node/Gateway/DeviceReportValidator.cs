@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using FleetOrchestrator.Protocol;
 using FleetOrchestrator.Protocol.DeviceApi;
 
 namespace FleetOrchestrator.Node.Gateway;
@@ -63,7 +64,7 @@ public static partial class DeviceReportValidator
         if (report.Apps.Count > MaxApps) return $"apps lists {report.Apps.Count} apps, over the limit of {MaxApps}";
         foreach (var (name, app) in report.Apps)
         {
-            if (!AppNamePattern().IsMatch(name)) return $"app name \"{Shorten(name)}\" is not 1-64 of a-z 0-9 . _ - starting with a letter or digit";
+            if (Names.App.Problem(name) is { } invalid) return invalid;
             if (app is null) return $"apps.{name} is null";
             if (app.Uri is not { Length: > 0 and <= MaxUriLength }) return $"apps.{name}.uri must be 1..{MaxUriLength} characters";
             if (app.State is null || !KnownAppStates.Contains(app.State))
@@ -108,7 +109,4 @@ public static partial class DeviceReportValidator
 
     [GeneratedRegex("^[A-Za-z0-9._+-]{1,64}$")]
     private static partial Regex VersionPattern();
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
-    private static partial Regex AppNamePattern();
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 
 namespace FleetOrchestrator.Protocol.DeviceApi;
 
@@ -9,7 +8,7 @@ namespace FleetOrchestrator.Protocol.DeviceApi;
 /// plane, the gateway and the edge agent all check it with <see cref="Problem"/>.
 /// </summary>
 /// <param name="Apps">null = every app of the target; empty = none; else these names (REFERENCE <c>compose_apps</c>).</param>
-public sealed partial record DeviceConfig(
+public sealed record DeviceConfig(
     [property: JsonPropertyName("tag")] string Tag,
     [property: JsonPropertyName("apps")] IReadOnlyList<string>? Apps)
 {
@@ -22,11 +21,10 @@ public sealed partial record DeviceConfig(
     /// <summary>Null when the config is acceptable, else what is wrong with it.</summary>
     [JsonIgnore]
     public string? Problem =>
-        Tag is null || !TagPattern().IsMatch(Tag) ? $"invalid tag \"{Tag}\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
-        : Apps is { Count: > MaxApps } ? $"the app selection lists {Apps.Count} apps, over the limit of {MaxApps}"
-        : Apps?.Contains(null!) == true ? "the app selection holds null"
-        : Apps?.FirstOrDefault(a => !AppNamePattern().IsMatch(a)) is { } app ? $"invalid app name \"{app}\" in the app selection"
-        : null;
+        Names.Tag.Problem(Tag)
+        ?? (Apps is { Count: > MaxApps } ? $"the app selection lists {Apps.Count} apps, over the limit of {MaxApps}"
+            : Apps?.Contains(null!) == true ? "the app selection holds null"
+            : Apps?.Select(a => Names.App.Problem(a, "in the app selection")).FirstOrDefault(p => p is not null));
 
     /// <summary>"all", "none" or the names joined by commas: how operators write it.</summary>
     [JsonIgnore]
@@ -39,11 +37,9 @@ public sealed partial record DeviceConfig(
 
     public override string ToString() => $"tag {Tag}, apps {AppsText}";
 
-    /// <summary>Tags, hardware ids and group names.</summary>
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-    public static partial Regex TagPattern();
-
-    /// <summary>App names (compose project names).</summary>
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
-    public static partial Regex AppNamePattern();
+    /// <summary>
+    /// Only for GatewayEndpoints' registration checks until its split lands (issue 12; that file is another slice's):
+    /// they become <see cref="Names.HardwareId"/> and <see cref="Names.Group"/>, and this goes.
+    /// </summary>
+    public static NameRule TagPattern() => Names.Tag;
 }

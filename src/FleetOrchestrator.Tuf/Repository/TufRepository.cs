@@ -565,6 +565,8 @@ public sealed partial class TufRepository
             throw new RepositoryException($"invalid target name \"{name}\": 1-255 chars, '/'-separated non-empty parts other than . and .., no backslash or control characters");
     }
 
+    // What this library can store as a tag, view or role (they become keys and metadata names). The product's own rules
+    // (Protocol's Names.Tag and Names.Wave) are checked before a name gets here, and fall within this one.
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex NamePattern();
 

@@ -44,5 +44,17 @@ public class ContainersRepositoryTests : IDisposable
         Assert.Contains("folder 'My App' cannot name an image or app", ex.Message);
     }
 
+    [Fact]
+    public void A_dotted_folder_may_be_a_container_but_not_an_app()
+    {
+        Touch("base.alpine/Dockerfile");
+        Assert.Equal(["base.alpine"], ContainersRepository.Scan(_root.FullName).Containers.Select(c => c.Name));
+
+        Touch("web.v2/docker-compose.yml");
+        Touch("web.v2/Dockerfile");
+        var ex = Assert.Throws<ContainersRepositoryException>(() => ContainersRepository.Scan(_root.FullName));
+        Assert.Equal($"invalid app name \"web.v2\": use {Protocol.Names.App.Description}", ex.Message);
+    }
+
     public void Dispose() => _root.Delete(true);
 }

@@ -29,7 +29,7 @@ public sealed class GroupsDecisionsTests
         { "add lab d1 d2", null },
         { "add nothing d1", "no group nothing (pbm groups create nothing)" },
         { "add lab (none)", "name at least one device (--device)" },
-        { "add lab D1", "invalid device name \"D1\": device names are 1-63 of a-z 0-9 - starting with a letter or digit" },
+        { "add lab D1", "invalid device name \"D1\": use 1-63 of a-z 0-9 - starting with a letter or digit" },
         { "add lab d1 d1", "device d1 is named twice" },
         { "add lab 1001 devices", "1001 devices named, over the limit of 1000 per call" },
         { "remove lab d1", null },
@@ -38,7 +38,8 @@ public sealed class GroupsDecisionsTests
         { "config field prod web", null },
         { "config nothing prod web", "no group nothing (pbm groups create nothing)" },
         { "config field bad:tag web", "invalid tag \"bad:tag\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit" },
-        { "config field prod Web", "invalid app name \"Web\" in the app selection" },
+        { "config field prod Web", "invalid app name \"Web\" in the app selection: use 1-63 of a-z 0-9 _ - starting with a letter or digit (a docker compose project name)" },
+        { "config field prod web.v2", "invalid app name \"web.v2\" in the app selection: use 1-63 of a-z 0-9 _ - starting with a letter or digit (a docker compose project name)" },
     };
 
     [Theory]
