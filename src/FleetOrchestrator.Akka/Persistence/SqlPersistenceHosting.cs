@@ -20,7 +20,7 @@ public static class SqlPersistenceHosting
 
     /// <param name="providerName">A linq2db provider name: <see cref="SqliteProvider"/> or one the caller brings (PostgreSQL).</param>
     /// <param name="journal">Event adapters and the like for the journal.</param>
-    public static AkkaConfigurationBuilder WithSqlJournal(this AkkaConfigurationBuilder builder, string connectionString, string providerName,
+    public static AkkaConfigurationBuilder WithSqlJournalAndSnapshots(this AkkaConfigurationBuilder builder, string connectionString, string providerName,
         Action<AkkaPersistenceJournalBuilder>? journal = null)
     {
         var sqlite = providerName == SqliteProvider;

@@ -36,7 +36,7 @@ public static class PersistenceHosting
     /// <summary>The shared SQL journal and snapshot store, with the device twin events tagged for the fleet projection.</summary>
     public static AkkaConfigurationBuilder WithFleetPersistence(this AkkaConfigurationBuilder builder, PersistenceSettings settings)
     {
-        builder.WithSqlJournal(settings.ConnectionString, settings.ProviderName,
+        builder.WithSqlJournalAndSnapshots(settings.ConnectionString, settings.ProviderName,
             journal => journal.AddWriteEventAdapter<DeviceTwinTagger>("device-twin-tagger", [typeof(IDeviceTwinEvent)]));
         // Added after the plugin's own settings so that these win. The read journal polls every 200 ms, and
         // waits 200 ms (not 1 s) per try for a gap in the ordering to fill: with writes always in flight

@@ -92,7 +92,7 @@ public static class EdgeHost
             })
             // The agents' and the outboxes' journal in one SQLite file, read beside its one writer: what a simulated
             // fleet recovering from one file needs.
-            .WithSqlJournal(SqlPersistenceHosting.SqliteConnectionString(journalFile), SqlPersistenceHosting.SqliteProvider)
+            .WithSqlJournalAndSnapshots(SqlPersistenceHosting.SqliteConnectionString(journalFile), SqlPersistenceHosting.SqliteProvider)
             // Timers on the runtime's timer queue: an idle agent does not wake between them (TimerQueueScheduler).
             // After the journal's settings, so that the caller's hocon wins over them.
             .AddHocon(hocon + "\n" + TimerQueueScheduler.Hocon, HoconAddMode.Prepend)
