@@ -5,7 +5,7 @@ namespace FleetOrchestrator.Edge.Agent;
 
 /// <summary>
 /// What <c>fleet-edge status</c> shows, written by the running agent to <c>&lt;data-dir&gt;/status.json</c> after every
-/// recorded step (atomically), so the command never opens the agent's journal while the daemon holds it.
+/// recorded step (atomically, by an <see cref="AgentStatusWriter"/>), so the command never opens the agent's journal while the daemon holds it.
 /// </summary>
 public sealed record AgentStatus(string Device, DeviceTarget? Current, string? UpdateInProgress, IReadOnlyList<string> FailedTargets,
     int PendingReports, DateTimeOffset? LastCheckIn, string LastResult)
@@ -14,6 +14,10 @@ public sealed record AgentStatus(string Device, DeviceTarget? Current, string? U
     private const int MaxBytes = 1024 * 1024;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static AgentStatus Of(string device, AgentState state, int pendingReports, string lastResult) =>
+        new(device, state.Current, state.Update is { } u ? $"{u.Target.Name}: {u.Phase}" : null,
+            state.FailedTargets.Order(StringComparer.Ordinal).ToArray(), pendingReports, state.LastCheckIn, lastResult);
 
     public static void Write(EdgeSettings settings, AgentStatus status) =>
         DeviceFiles.WriteAtomically(Path.Combine(settings.DataDirectory, FileName), JsonSerializer.Serialize(status, Json),
