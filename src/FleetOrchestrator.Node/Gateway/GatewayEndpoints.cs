@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
 using Akka.Actor;
 
 namespace FleetOrchestrator.Node.Gateway;
@@ -46,6 +47,20 @@ public static class GatewayEndpoints
         registration.Map(app);
         repository.Map(app);
         reports.Map(app);
+    }
+
+    /// <summary>The body read as <typeparamref name="TBody"/>; false after answering 400 <c>invalid-json</c>: "the body is not <paramref name="what"/>".</summary>
+    internal static async Task<(bool Read, TBody? Body)> ReadJsonAsync<TBody>(HttpContext context, JsonSerializerOptions options, string what)
+    {
+        try
+        {
+            return (true, await JsonSerializer.DeserializeAsync<TBody>(context.Request.Body, options, context.RequestAborted));
+        }
+        catch (JsonException e)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, "invalid-json", $"the body is not {what}: {e.Message}");
+            return (false, default);
+        }
     }
 
     internal static Task ErrorAsync(HttpContext context, int status, string error, string message)

@@ -32,16 +32,8 @@ public sealed class RegistrationEndpoint(DeviceCa ca, string registrationToken, 
 
     private async Task RegisterAsync(HttpContext context)
     {
-        RegistrationRequest? request;
-        try
-        {
-            request = await JsonSerializer.DeserializeAsync<RegistrationRequest>(context.Request.Body, JsonSerializerOptions.Web, context.RequestAborted);
-        }
-        catch (JsonException e)
-        {
-            await GatewayEndpoints.ErrorAsync(context, StatusCodes.Status400BadRequest, "invalid-json", $"the body is not a registration request: {e.Message}");
-            return;
-        }
+        var (read, request) = await GatewayEndpoints.ReadJsonAsync<RegistrationRequest>(context, JsonSerializerOptions.Web, "a registration request");
+        if (!read) return;
         if (request?.Token is not { } token || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(registrationToken)))
         {
             await GatewayEndpoints.ErrorAsync(context, StatusCodes.Status403Forbidden, "token-invalid", "the registration token is missing or wrong");

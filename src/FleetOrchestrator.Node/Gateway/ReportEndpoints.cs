@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Akka.Actor;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Devices;
@@ -37,16 +36,8 @@ public sealed class ReportEndpoints(IRequiredActor<DeviceTwinActor> twins)
     private async Task ReportAsync<TBody>(HttpContext context, string invalidCode, Func<TBody?, string?> validate,
         Func<string, TBody, DateTimeOffset, object> command, Func<object, object?> accepted) where TBody : class
     {
-        TBody? body;
-        try
-        {
-            body = await JsonSerializer.DeserializeAsync<TBody>(context.Request.Body, DeviceApiJson.Options, context.RequestAborted);
-        }
-        catch (JsonException e)
-        {
-            await GatewayEndpoints.ErrorAsync(context, StatusCodes.Status400BadRequest, "invalid-json", $"the body is not valid JSON of the expected shape: {e.Message}");
-            return;
-        }
+        var (read, body) = await GatewayEndpoints.ReadJsonAsync<TBody>(context, DeviceApiJson.Options, "valid JSON of the expected shape");
+        if (!read) return;
         if (validate(body) is { } problem)
         {
             await GatewayEndpoints.ErrorAsync(context, StatusCodes.Status400BadRequest, invalidCode, problem);
