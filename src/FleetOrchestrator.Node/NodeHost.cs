@@ -5,16 +5,12 @@ using FleetOrchestrator.CommandHost;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Hosting;
-using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Groups;
-using FleetOrchestrator.ControlPlane.Waves;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.Node.Gateway;
 using FleetOrchestrator.Tuf.Crypto;
-using FleetOrchestrator.Tuf.Repository;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using AkkaConfig = Akka.Configuration.Config;
 using HoconFactory = Akka.Configuration.ConfigurationFactory;
 
 namespace FleetOrchestrator.Node;
@@ -50,34 +46,16 @@ public static class NodeHost
         var persistence = string.IsNullOrEmpty(options.Postgres)
             ? PersistenceSettings.SqliteFile(files.JournalFile)
             : PersistenceSettings.Postgres(options.Postgres);
-        var registry = new TargetRegistrySettings(factory.Factory, root, keys.Cast<ISigner>().ToList(),
-            new RepositoryOptions { TimestampLifetime = tunables.GetTimeSpan("fleet.targets.timestamp-lifetime", TimeSpan.FromDays(7)) },
-            tunables.GetTimeSpan("fleet.targets.refresh-check-interval", TimeSpan.FromHours(1)),
-            tunables.GetInt("fleet.targets.snapshot-every", 20), KeyStore: files.OnlineKeys);
-        var watchedRepository = tunables.GetString("fleet.publishing.watch.repository", "");
-        var watch = watchedRepository.Length == 0 ? null : new BranchWatchSettings(watchedRepository,
-            tunables.GetString("fleet.publishing.watch.branch", "main"), tunables.GetString("fleet.publishing.watch.tag", "main"),
-            tunables.GetStringList("fleet.publishing.watch.hardware-ids", []).ToList(), tunables.GetTimeSpan("fleet.publishing.watch.interval", TimeSpan.FromMinutes(1)));
-        var publisher = new PublisherSettings(factory.Factory, factory.Registry, factory.PlainHttp,
-            factory.Mirrors ?? new Dictionary<string, string>(), tunables.GetTimeSpan("fleet.publishing.record-timeout", TimeSpan.FromSeconds(30)),
-            tunables.GetTimeSpan("fleet.publishing.retry-backoff", TimeSpan.FromSeconds(2)), tunables.GetInt("fleet.publishing.max-retries", 5), watch);
-        var lastSeenResolution = tunables.GetTimeSpan("fleet.devices.last-seen-resolution", TimeSpan.FromMinutes(15));
-        var twins = new DeviceTwinSettings(tunables.GetInt("fleet.devices.shards", 100),
-            tunables.GetTimeSpan("akka.cluster.sharding.passivate-idle-entity-after", TimeSpan.FromMinutes(2)),
-            SnapshotEvery: tunables.GetInt("fleet.devices.snapshot-every", 50), SeenResolution: lastSeenResolution);
-        var limits = new GatewayLimits(tunables.GetDouble("fleet.gateway.device-requests-per-second", 5),
-            tunables.GetInt("fleet.gateway.device-request-burst", 60), lastSeenResolution);
+        var features = NodeSettings.Bind(tunables, factory, root, keys.Cast<ISigner>().ToList(), files.OnlineKeys);
         var settings = new ControlPlaneSettings(options.Hostname, options.RemotingPort, options.Seeds,
-            options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, registry, publisher,
-            twins, hocon, PublicHostname: options.PublicHostname,
-            Waves: new WavesSettings(tunables.GetTimeSpan("fleet.waves.evaluate-every", TimeSpan.FromSeconds(5))),
-            Discovery: discovery);
+            options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, features.TargetRegistry, features.Publisher,
+            features.DeviceTwins, features.FleetProjection, features.Groups, features.Waves, hocon, options.PublicHostname, discovery);
 
         // Listings and counts read the fleet table the projection keeps, never the twins.
         builder.Services.AddSingleton(new FleetTable(persistence));
         var cache = new MetadataCache();
         builder.Services.AddSingleton(cache);
-        var views = new DeviceViews();
+        var served = new ServedDevices(cache);
         var commandHost = CommandHostSettings.From(tunables, options.PbmPort, options.Data);
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, (akka, _) => akka
             .WithFleetControlPlane(settings)
@@ -85,11 +63,11 @@ public static class NodeHost
             .WithActors((system, actors) =>
             {
                 system.ActorOf(Props.Create(() => new MetadataCacheActor(cache, actors.Get<TargetRegistryActor>())), "gateway-metadata");
-                system.ActorOf(Props.Create(() => new DeviceViewsActor(views)), "gateway-device-views");
+                system.ActorOf(Props.Create(() => new ServedDevicesActor(served)), "gateway-device-views");
             }));
 
         builder.Services.AddCommandHost(commandHost);
-        builder.Services.AddDeviceRateLimit(limits);
+        builder.Services.AddDeviceRateLimit(features.Gateway);
         var advertised = options.PublicHostname ?? options.Hostname;
         var gatewayCertificate = ca.IssueGatewayCertificate([options.Hostname, .. options.PublicHostname is { } name ? [name] : Array.Empty<string>(), .. options.GatewayHostNames]);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -114,7 +92,9 @@ public static class NodeHost
         // Resolved on first use: the actor system starts with the host, after this method returns.
         var deviceTwins = app.Services.GetRequiredService<IRequiredActor<DeviceTwinActor>>();
         var deviceGroups = app.Services.GetRequiredService<IRequiredActor<DeviceGroupsActor>>();
-        GatewayEndpoints.Map(app, new GatewayContext(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, deviceGroups, cache, gatewayUrl, limits) { Views = views });
+        GatewayEndpoints.Map(app,
+            new RegistrationEndpoint(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, deviceGroups, gatewayUrl),
+            new DeviceAuthentication(ca, deviceTwins, served, features.Gateway), new RepositoryEndpoints(served), new ReportEndpoints(deviceTwins));
         return app;
     }
 

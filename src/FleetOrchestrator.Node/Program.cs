@@ -28,7 +28,7 @@ try
             return 2;
     }
 }
-catch (Exception e) when (e is FactoryFilesException or UsageException or CommandHostConfigurationException)
+catch (Exception e) when (e is FactoryFilesException or UsageException or CommandHostConfigurationException or NodeSettingsException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;

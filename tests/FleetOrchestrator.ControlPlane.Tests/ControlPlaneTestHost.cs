@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
@@ -20,10 +21,9 @@ public sealed class ControlPlaneTestHost : IAsyncDisposable
 
     public static async Task<ControlPlaneTestHost> StartAsync(string databaseFile, TargetRegistrySettings registry, PublisherSettings? publisher = null, DeviceTwinSettings? twins = null)
     {
-        publisher ??= new PublisherSettings("acme", "127.0.0.1:5000", PlainHttp: true, new Dictionary<string, string>(), TimeSpan.FromSeconds(20));
         var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(new ControlPlaneSettings(
-            "127.0.0.1", 0, [], ControlPlaneSettings.AllRoles, PersistenceSettings.SqliteFile(databaseFile), registry, publisher, twins ?? new DeviceTwinSettings())));
+        builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(
+            TestSettings.ControlPlane(PersistenceSettings.SqliteFile(databaseFile), registry, publisher, twins)));
         var host = builder.Build();
         await host.StartAsync();
         return new ControlPlaneTestHost(host);

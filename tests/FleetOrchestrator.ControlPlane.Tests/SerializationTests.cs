@@ -114,7 +114,7 @@ public sealed class SerializationTests : IDisposable
         var registration = new DeviceRegistration("rpi4", "main", new string('a', 64), new DateTimeOffset(2026, 11, 2, 3, 4, 5, TimeSpan.Zero));
         yield return [new RegisterDevice("device-1", "rpi4", "main", new string('a', 64))];
         yield return [new DeviceRegistered("device-1")];
-        yield return [new DeviceRegistrationRefused("device-1", "already registered")];
+        yield return [new Refused("device-1", "already registered")];
         yield return [new DeviceSeen("device-1", registration.RegisteredAt)];
         yield return [new GetDevice("device-1")];
         var events = Devices.DeviceReports.SuccessfulUpdate("acme-2", "e");
@@ -124,15 +124,15 @@ public sealed class SerializationTests : IDisposable
             .Apply(new DeviceAppsStatesChanged("device-1", apps, registration.RegisteredAt.AddHours(1), AppHealth.Healthy, "acme-2"))
             .Apply(new DeviceSystemInfoChanged("device-1", Devices.DeviceReports.Info(), registration.RegisteredAt.AddHours(2)))
             .Apply(new DeviceConfigChanged("device-1", "lab", DeviceConfig.Of("prod", null), DeviceConfig.Of("qa", ["web"]), DeviceConfig.Of("qa", ["web"])));
-        yield return [new DeviceView("device-1", twin)];
-        yield return [new DeviceView("device-2", DeviceTwinState.Empty("device-2"))];
+        yield return [twin.Details()];
+        yield return [DeviceTwinState.Empty("device-2").Details()];
         yield return [new DeviceWasRegistered("device-1", registration)];
         yield return [new RecordDeviceEvents("device-1", events, registration.RegisteredAt)];
         yield return [new DeviceEventsRecorded("device-1", 3, 2)];
         yield return [new RecordAppsStates("device-1", apps, registration.RegisteredAt)];
         yield return [new RecordSystemInfo("device-1", Devices.DeviceReports.Info(), registration.RegisteredAt)];
         yield return [new DeviceReportRecorded("device-1", true)];
-        yield return [new DeviceReportRefused("device-1", "device \"device-1\" is not registered")];
+        yield return [new DeviceConfigured("device-1", true, "lab", DeviceConfig.Of("qa", ["web"]), DeviceConfigSource.Own)];
         yield return [new DeviceEventsWereRecorded("device-1", events, registration.RegisteredAt, DeviceStatuses.Installed, "acme-2")];
         yield return [new DeviceAppsStatesChanged("device-1", apps, registration.RegisteredAt, AppHealth.Healthy, "acme-2")];
         yield return [new DeviceSystemInfoChanged("device-1", Devices.DeviceReports.Info(), registration.RegisteredAt)];

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using FleetOrchestrator.CommandHost;
 using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.ControlPlane.Publishing;
@@ -28,20 +29,22 @@ internal sealed class EmbeddedNode : IAsyncDisposable
     private readonly string _postgres;
     private readonly string _database;
 
-    private EmbeddedNode(IHost host, PersistenceSettings persistence, string data, string postgres, string database)
+    private EmbeddedNode(IHost host, ControlPlaneSettings settings, string data, string postgres, string database)
     {
         Host = host;
-        Persistence = persistence;
+        Settings = settings;
         _data = data;
         _postgres = postgres;
         _database = database;
     }
 
     public IHost Host { get; }
-    public PersistenceSettings Persistence { get; }
+    public ControlPlaneSettings Settings { get; }
+    public PersistenceSettings Persistence => Settings.Persistence;
     public string JournalName => _postgres.Length > 0 ? "PostgreSQL" : "SQLite file";
 
-    public static async Task<EmbeddedNode> StartAsync(Options options, WavesSettings? waves = null)
+    /// <param name="waves">Changes the run makes to the waves settings the node binds from hocon/.</param>
+    public static async Task<EmbeddedNode> StartAsync(Options options, Func<WavesSettings, WavesSettings>? waves = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "fleet-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
@@ -52,15 +55,16 @@ internal sealed class EmbeddedNode : IAsyncDisposable
             ? PersistenceSettings.Postgres(new NpgsqlConnectionStringBuilder(postgres) { Database = database }.ConnectionString)
             : PersistenceSettings.SqliteFile(Path.Combine(data, "journal.db"));
         var (repository, keys) = TufRepository.Create();
+        // The node's own tunables (hocon/ as fleet-node loads it), then the run's overrides.
+        var hocon = await NodeHost.LoadHoconAsync(Path.Combine(AppContext.BaseDirectory, "hocon"), CancellationToken.None)
+            + "\nakka.loglevel = WARNING\n" + options.String("hocon");
+        var features = NodeSettings.Bind(Akka.Configuration.ConfigurationFactory.ParseString(hocon), new FactorySettings("bench", "127.0.0.1:5000", true),
+            repository.Root.ToBytes(), keys.Values.SelectMany(k => k).Cast<ISigner>().ToList(), keyStore: null);
         var settings = new ControlPlaneSettings("127.0.0.1", 0, [], ControlPlaneSettings.AllRoles, persistence,
-            new TargetRegistrySettings("bench", repository.Root.ToBytes(), keys.Values.SelectMany(k => k).Cast<ISigner>().ToList(), new RepositoryOptions(), TimeSpan.FromHours(1)),
-            new PublisherSettings("bench", "127.0.0.1:5000", true, new Dictionary<string, string>(), TimeSpan.FromSeconds(30)),
+            features.TargetRegistry, features.Publisher,
             // Idle passivation far beyond the run: every twin stays live to be measured.
-            new DeviceTwinSettings(Shards: 100, IdleAfter: TimeSpan.FromHours(1)),
-            Waves: waves,
-            // The node's own tunables (hocon/ as fleet-node loads it), then the run's overrides.
-            Hocon: await NodeHost.LoadHoconAsync(Path.Combine(AppContext.BaseDirectory, "hocon"), CancellationToken.None)
-                + "\nakka.loglevel = WARNING\n" + options.String("hocon"));
+            features.DeviceTwins with { PassivateIdleAfter = TimeSpan.FromHours(1) },
+            features.FleetProjection, features.Groups, waves?.Invoke(features.Waves) ?? features.Waves, hocon);
         // The command host as fleet-node runs it (loopback, no tokens): what pbm talks to.
         var commandHost = new CommandHostSettings("127.0.0.1", 0, OperatorTokens.None, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(30), TimeSpan.FromHours(1));
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
@@ -70,7 +74,7 @@ internal sealed class EmbeddedNode : IAsyncDisposable
         builder.Services.AddCommandHost(commandHost);
         var host = builder.Build();
         await host.StartAsync();
-        return new EmbeddedNode(host, persistence, data, postgres, database);
+        return new EmbeddedNode(host, settings, data, postgres, database);
     }
 
     /// <summary>Where the command host listens.</summary>

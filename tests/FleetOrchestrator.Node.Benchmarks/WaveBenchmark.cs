@@ -31,8 +31,9 @@ internal static class WaveBenchmark
         var groups = options.Int("groups", 4);
         var evaluateEvery = TimeSpan.FromMilliseconds(options.Int("evaluate-ms", 5000));
         var deadline = TimeSpan.FromSeconds(options.Int("timeout-s", 1800));
-        var window = options.Int("window", new WavesSettings().AssigningWindow);
-        await using var node = await EmbeddedNode.StartAsync(options, new WavesSettings(EvaluateEvery: evaluateEvery, AssigningWindow: window));
+        await using var node = await EmbeddedNode.StartAsync(options,
+            waves => waves with { EvaluateInterval = evaluateEvery, AssigningWindow = options.Int("window", waves.AssigningWindow) });
+        var window = node.Settings.Waves.AssigningWindow;
         var system = node.Host.Services.GetService(typeof(ActorSystem)) as ActorSystem ?? throw new InvalidOperationException("no actor system");
         var twins = await node.ActorAsync<DeviceTwinActor>();
         var registry = await node.ActorAsync<TargetRegistryActor>();
@@ -139,7 +140,7 @@ internal static class WaveBenchmark
         var onWave = 0;
         await EmbeddedNode.ForEachAsync(Enumerable.Range(0, count).Select(i => $"dev-{i:D6}").ToList(), inFlight, async device =>
         {
-            if ((await twins.Ask<DeviceView>(new GetDevice(device), AskTimeout)).State.View == Wave) Interlocked.Increment(ref onWave);
+            if ((await twins.Ask<DeviceDetails>(new GetDevice(device), AskTimeout)).ServedView == Wave) Interlocked.Increment(ref onWave);
         });
         return onWave;
     }

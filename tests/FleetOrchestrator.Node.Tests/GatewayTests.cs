@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using Akka.Actor;
+using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.Node.Gateway;
@@ -70,7 +71,7 @@ public sealed class GatewayTests : IAsyncLifetime
         using var http = _node.Client(certificate);
         await registry.Ask<WaveViewChanged>(new OpenWaveView("main", "w", "2"), Wait);
         var twins = await _node.App.Services.GetRequiredService<Akka.Hosting.ActorRegistry>().GetAsync<FleetOrchestrator.ControlPlane.Devices.DeviceTwinActor>();
-        twins.Tell(new FleetOrchestrator.ControlPlane.Waves.AssignDeviceView("device-w", "main", "w"));
+        twins.Tell(new AssignDeviceView("device-w", "main", "w"));
         for (var attempt = 0; !(await http.GetStringAsync("repo/2.targets.json")).Contains("acme-2"); attempt++)
         {
             Assert.True(attempt < 100, "the device never got the wave's view");

@@ -89,9 +89,9 @@ public sealed class RunningNode : IAsyncDisposable
 
     public async Task<IActorRef> TargetRegistryAsync() => await App.Services.GetRequiredService<ActorRegistry>().GetAsync<TargetRegistryActor>();
 
-    /// <summary>The twin state of a device, asked through the shard region.</summary>
-    public async Task<DeviceTwinState> TwinAsync(string device) =>
-        (await (await App.Services.GetRequiredService<ActorRegistry>().GetAsync<DeviceTwinActor>()).Ask<DeviceView>(new GetDevice(device), TimeSpan.FromSeconds(20))).State;
+    /// <summary>What a device's twin tells readers, asked through the shard region.</summary>
+    public async Task<DeviceDetails> TwinAsync(string device) =>
+        await (await App.Services.GetRequiredService<ActorRegistry>().GetAsync<DeviceTwinActor>()).Ask<DeviceDetails>(new GetDevice(device), TimeSpan.FromSeconds(20));
 
     /// <summary>An HTTPS client trusting only this factory's CA for the server, optionally presenting a client certificate.</summary>
     public HttpClient Client(X509Certificate2? clientCertificate = null)

@@ -50,7 +50,7 @@ public sealed class ReportTests : IAsyncLifetime
         Assert.Equal(new EventsAccepted(5, 0), await first.Content.ReadFromJsonAsync<EventsAccepted>(DeviceApiJson.Options));
         Assert.Equal(new EventsAccepted(0, 5), await resent.Content.ReadFromJsonAsync<EventsAccepted>(DeviceApiJson.Options));
         var twin = await _node.TwinAsync("device-1");
-        Assert.Equal(("acme-2", DeviceStatuses.Installed), (twin.CurrentTarget, twin.Status()));
+        Assert.Equal(("acme-2", DeviceStatuses.Installed), (twin.CurrentTarget, twin.Status));
         Assert.Empty((await _node.TwinAsync("device-2")).Installs);
     }
 
@@ -142,7 +142,7 @@ public sealed class ReportTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, badInfo.StatusCode);
         Assert.Equal("architecture must be 1..256 characters", (await ErrorOf(badInfo)).Message);
         var twin = await _node.TwinAsync("device-5");
-        Assert.Equal((AppHealth.Healthy, "acme-2", "1.0.0"), (twin.AppHealthNow(), twin.CurrentTarget, twin.SystemInfo!.AgentVersion));
+        Assert.Equal((AppHealth.Healthy, "acme-2", "1.0.0"), (twin.AppHealth, twin.CurrentTarget, twin.SystemInfo!.AgentVersion));
     }
 
     [Fact]

@@ -37,31 +37,31 @@ public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeS
             case "show":
                 Run(output, async () =>
                 {
-                    var state = await TwinAsync(invocation.Argument("device")!);
-                    var r = state.Registration!;
-                    var config = state.Config()!;
+                    var details = await TwinAsync(invocation.Argument("device")!);
+                    var r = details.Registration!;
+                    var config = details.Config!;
                     output.Value(new
                     {
-                        state.DeviceId, r.HardwareId, config.Tag, state.Group, config.Apps, state.OwnConfig, state.GroupConfig,
+                        details.DeviceId, r.HardwareId, config.Tag, details.Group, config.Apps, details.OwnConfig, details.GroupConfig,
                         Registered = new { r.Tag, r.Group, r.Apps }, r.RegisteredAt, r.CertificateSha256,
-                        state.CurrentTarget, Status = state.Status(), AppHealth = state.AppHealthNow(), state.LastSeen, state.SystemInfo,
-                        LastUpdate = state.Installs.Count == 0 ? null : state.Installs[^1].CorrelationId,
+                        details.CurrentTarget, details.Status, details.AppHealth, details.LastSeen, details.SystemInfo,
+                        LastUpdate = details.Installs.Count == 0 ? null : details.Installs[^1].CorrelationId,
                     });
                 });
                 return;
             case "updates":
                 Run(output, async () =>
                 {
-                    var state = await TwinAsync(invocation.Argument("device")!);
+                    var details = await TwinAsync(invocation.Argument("device")!);
                     if (invocation.Argument("correlation") is { } correlation)
                     {
-                        var attempt = state.Installs.FirstOrDefault(i => i.CorrelationId == correlation)
-                            ?? throw new CommandFailedException(ErrorCodes.NotFound, $"device {state.DeviceId} has no update \"{correlation}\" among its last {state.Installs.Count}");
+                        var attempt = details.Installs.FirstOrDefault(i => i.CorrelationId == correlation)
+                            ?? throw new CommandFailedException(ErrorCodes.NotFound, $"device {details.DeviceId} has no update \"{correlation}\" among its last {details.Installs.Count}");
                         output.Value(attempt);
                         return;
                     }
                     output.Table(["correlation id", "target", "version", "last event", "success", "started", "updated", "details"],
-                        state.Installs.Reverse().Select(i => (IReadOnlyList<string?>)
+                        details.Installs.Reverse().Select(i => (IReadOnlyList<string?>)
                         [
                             i.CorrelationId, i.TargetName, i.Version, i.LastEventType, i.Success?.ToString().ToLowerInvariant(),
                             Time(i.StartedAt), Time(i.UpdatedAt), i.Details,
@@ -71,10 +71,10 @@ public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeS
             case "apps-states":
                 Run(output, async () =>
                 {
-                    var state = await TwinAsync(invocation.Argument("device")!);
-                    if (state.Apps is not { } apps)
+                    var details = await TwinAsync(invocation.Argument("device")!);
+                    if (details.Apps is not { } apps)
                     {
-                        output.Line($"device {state.DeviceId} has not reported app states");
+                        output.Line($"device {details.DeviceId} has not reported app states");
                         return;
                     }
                     output.Line($"target {apps.TargetName ?? "(none)"}, reported {Time(apps.DeviceTime)} (device time)");
@@ -91,16 +91,22 @@ public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeS
                 Run(output, async () =>
                 {
                     CheckName(device);
-                    switch (await twins.Ask<object>(new ConfigureDevice(device, config), askTimeout))
+                    DeviceConfigured configured;
+                    try
                     {
-                        case DeviceReportRefused refused:
-                            throw new CommandFailedException(refused.Reason.EndsWith("is not registered", StringComparison.Ordinal) ? ErrorCodes.NotFound : ErrorCodes.Failed, refused.Reason);
-                        case DeviceReportRecorded recorded:
-                            var state = await TwinAsync(device);
-                            var source = state.OwnConfig is not null ? "its own config" : state.GroupConfig is not null ? $"the config of group {state.Group}" : "its registration";
-                            output.Line($"device {device} follows {state.Config()} ({source}){(recorded.Changed ? "" : "; nothing changed")}");
-                            break;
+                        configured = await AskAccepted<DeviceConfigured>(twins, new ConfigureDevice(device, config), askTimeout);
                     }
+                    catch (CommandFailedException e) when (e.Message.EndsWith("is not registered", StringComparison.Ordinal))
+                    {
+                        throw new CommandFailedException(ErrorCodes.NotFound, e.Message);
+                    }
+                    var source = configured.Source switch
+                    {
+                        DeviceConfigSource.Own => "its own config",
+                        DeviceConfigSource.Group => $"the config of group {configured.Group}",
+                        _ => "its registration",
+                    };
+                    output.Line($"device {device} follows {configured.Config} ({source}){(configured.Changed ? "" : "; nothing changed")}");
                 });
                 return;
             default:
@@ -149,12 +155,11 @@ public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeS
             throw new CommandFailedException(ErrorCodes.NotFound, $"no device \"{(device.Length > 63 ? device[..63] + "..." : device)}\" is registered (device names are {Names.Device.Description})");
     }
 
-    private async Task<DeviceTwinState> TwinAsync(string device)
+    private async Task<DeviceDetails> TwinAsync(string device)
     {
         CheckName(device);
-        var view = await twins.Ask<DeviceView>(new GetDevice(device), askTimeout);
-        if (view.State.Registration is null) throw new CommandFailedException(ErrorCodes.NotFound, $"no device \"{device}\" is registered");
-        return view.State;
+        var details = await twins.Ask<DeviceDetails>(new GetDevice(device), askTimeout);
+        return details.Registration is null ? throw new CommandFailedException(ErrorCodes.NotFound, $"no device \"{device}\" is registered") : details;
     }
 
     private static string Time(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";

@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Persistence;
 using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.Infrastructure.Hosting;
+using FleetOrchestrator.Protocol.Decisions;
 
 namespace FleetOrchestrator.ControlPlane.Devices;
 
@@ -54,63 +55,31 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
                 if (wasSeen is not null) PersistAndApply(wasSeen, () => { });
                 break;
             case RecordDeviceEvents command:
-            {
-                var (recorded, duplicates, refusal) = _state.Decide(command);
-                Reply(recorded, refusal, command.DeviceId, () => new DeviceEventsRecorded(command.DeviceId, recorded?.Events.Count ?? 0, duplicates));
+                var recorded = _state.Decide(command);
+                Answer(recorded, command.DeviceId, () => DeviceEventsRecorded.Of(command, recorded));
                 break;
-            }
             case RecordAppsStates command:
-            {
-                var (changed, refusal) = _state.Decide(command);
-                Reply(changed, refusal, command.DeviceId, () => new DeviceReportRecorded(command.DeviceId, changed is not null));
+                var apps = _state.Decide(command);
+                Answer(apps, command.DeviceId, () => new DeviceReportRecorded(command.DeviceId, apps.Events.Count > 0));
                 break;
-            }
             case RecordSystemInfo command:
-            {
-                var (changed, refusal) = _state.Decide(command);
-                Reply(changed, refusal, command.DeviceId, () => new DeviceReportRecorded(command.DeviceId, changed is not null));
+                var info = _state.Decide(command);
+                Answer(info, command.DeviceId, () => new DeviceReportRecorded(command.DeviceId, info.Events.Count > 0));
                 break;
-            }
             case RegisterDevice command:
-            {
-                var (registered, refusal) = _state.Decide(command, _time.GetUtcNow());
-                if (registered is null) Sender.Tell(new DeviceRegistrationRefused(command.DeviceId, refusal!));
-                else
-                {
-                    var replyTo = Sender;
-                    PersistAndApply(registered, () => replyTo.Tell(new DeviceRegistered(command.DeviceId)));
-                }
+                Answer(_state.Decide(command, _time.GetUtcNow()), command.DeviceId, () => new DeviceRegistered(command.DeviceId));
                 break;
-            }
-            case Waves.AssignDeviceView command:
-            {
-                // The wave hands out more views only as twins answer: its pace follows the journal's.
-                var (assigned, refusal) = _state.Decide(command);
-                var replyTo = Sender;
-                var answer = new Waves.DeviceViewAnswered(command.DeviceId, command.Tag, command.View, refusal);
-                if (refusal is not null) Log.Warning("view {0} not assigned to {1}: {2}", command.View ?? "production", command.DeviceId, refusal);
-                if (assigned is null) replyTo.Tell(answer);
-                else PersistAndApply(assigned, () =>
-                {
-                    PublishServed();
-                    replyTo.Tell(answer);
-                });
+            case AssignDeviceView command:
+                AssignView(command);
                 break;
-            }
             case ChangeDeviceGroup command:
-            {
-                var (changed, refusal) = _state.Decide(command);
-                ReplyAndPublish(changed, refusal, command.DeviceId);
+                Configure(_state.Decide(command), command.DeviceId);
                 break;
-            }
             case ConfigureDevice command:
-            {
-                var (changed, refusal) = _state.Decide(command);
-                ReplyAndPublish(changed, refusal, command.DeviceId);
+                Configure(_state.Decide(command), command.DeviceId);
                 break;
-            }
             case GetDevice:
-                Sender.Tell(new DeviceView(_state.DeviceId, _state));
+                Sender.Tell(_state.Details());
                 break;
             case SaveSnapshotSuccess saved:
                 DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
@@ -129,20 +98,37 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
         }
     }
 
-    /// <summary>Refuses, answers at once when nothing changes, or persists the event and then answers.</summary>
-    private void Reply(IDeviceTwinEvent? e, string? refusal, string deviceId, Func<object> answer)
+    /// <summary>Answers <see cref="Refused"/>, answers at once when nothing changes, or persists the event and then answers.</summary>
+    private void Answer<TEvent>(Decision<TEvent> decision, string deviceId, Func<object> answer) where TEvent : IDeviceTwinEvent
     {
         var replyTo = Sender;
-        if (refusal is not null) replyTo.Tell(new DeviceReportRefused(deviceId, refusal));
-        else if (e is null) replyTo.Tell(answer());
+        if (decision.Refusal is { } refusal) replyTo.Tell(new Refused(deviceId, refusal));
+        else if (decision.Single is not { } e) replyTo.Tell(answer());
         else PersistAndApply(e, () => replyTo.Tell(answer()));
     }
 
-    private void ReplyAndPublish(DeviceConfigChanged? changed, string? refusal, string deviceId) =>
-        Reply(changed, refusal, deviceId, () =>
+    /// <summary>The wave hands out more views only as twins answer: its pace follows the journal's. Refusals are answered too.</summary>
+    private void AssignView(AssignDeviceView command)
+    {
+        var decision = _state.Decide(command);
+        var replyTo = Sender;
+        var answer = new DeviceViewAnswered(command.DeviceId, command.Tag, command.View, decision.Refusal);
+        if (decision.Refusal is { } refusal) Log.Warning("view {0} not assigned to {1}: {2}", command.View ?? "production", command.DeviceId, refusal);
+        if (decision.Single is not { } assigned) replyTo.Tell(answer);
+        else PersistAndApply(assigned, () =>
         {
-            if (changed is not null) PublishServed();
-            return new DeviceReportRecorded(deviceId, changed is not null);
+            PublishServed();
+            replyTo.Tell(answer);
+        });
+    }
+
+    /// <summary>An operator's change of group or config: answered with the config the device follows now.</summary>
+    private void Configure(Decision<DeviceConfigChanged> decision, string deviceId) =>
+        Answer(decision, deviceId, () =>
+        {
+            var changed = decision.Events.Count > 0;
+            if (changed) PublishServed();
+            return new DeviceConfigured(deviceId, changed, _state.Group, _state.Config()!, _state.ConfigSource());
         });
 
     /// <summary>Tells every gateway what to serve the device now (view, operator's config): they cache it and never ask again.</summary>

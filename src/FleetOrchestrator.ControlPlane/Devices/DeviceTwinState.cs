@@ -1,3 +1,4 @@
+using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.Tuf.Repository;
 
@@ -50,8 +51,9 @@ public static class AppHealth
 }
 
 /// <summary>
-/// One device's twin state and the decisions on it, without actors. Decisions return the event to persist
-/// (or none when nothing changes); <see cref="Apply"/> folds a persisted event in, in recovery as in live use.
+/// One device's twin state and the decisions on it, without actors. Decisions return a <see cref="Decision{TEvent}"/>:
+/// the event to persist, none when nothing changes, or the refusal; <see cref="Apply"/> folds a persisted event in, in
+/// recovery as in live use. Readers get <see cref="Details"/>, never the state.
 /// </summary>
 /// <param name="Installs">The most recent update attempts, oldest first, at most <see cref="MaxInstallHistory"/> (the journal keeps all).</param>
 /// <param name="LastSeen">Latest contact; in memory between persisted events.</param>
@@ -113,68 +115,68 @@ public sealed record DeviceTwinState(
 
     public string AppHealthNow() => Apps is null ? AppHealth.Unknown : AppHealth.Of(Apps);
 
+    /// <summary>Where <see cref="Config"/> comes from.</summary>
+    public DeviceConfigSource ConfigSource() =>
+        OwnConfig is not null ? DeviceConfigSource.Own : GroupConfig is not null ? DeviceConfigSource.Group : DeviceConfigSource.Registration;
+
+    /// <summary>The answer to <see cref="GetDevice"/>: what readers need of the state.</summary>
+    public DeviceDetails Details() =>
+        new(DeviceId, Registration, Group, Config(), OwnConfig, GroupConfig, ServedView(), CurrentTarget, Status(), AppHealthNow(), LastSeen, Installs, Apps, SystemInfo);
+
     // ---- decisions ---------------------------------------------------------------------------------
 
     /// <summary>The event registering the device, or the reason it is refused.</summary>
-    public (DeviceWasRegistered? Event, string? Refusal) Decide(RegisterDevice command, DateTimeOffset now)
+    public Decision<DeviceWasRegistered> Decide(RegisterDevice command, DateTimeOffset now)
     {
         if (command.DeviceId != DeviceId)
-            return (null, $"command for device \"{command.DeviceId}\" reached the twin of \"{DeviceId}\"");
+            return Decision<DeviceWasRegistered>.Refuse($"command for device \"{command.DeviceId}\" reached the twin of \"{DeviceId}\"");
         if (Registration is { } existing)
-            return (null, $"a device named \"{DeviceId}\" is already registered (since {existing.RegisteredAt:u})");
-        return (new DeviceWasRegistered(DeviceId, new DeviceRegistration(command.HardwareId, command.Tag, command.CertificateSha256, now, command.Group, command.Apps)), null);
+            return Decision<DeviceWasRegistered>.Refuse($"a device named \"{DeviceId}\" is already registered (since {existing.RegisteredAt:u})");
+        return Decision<DeviceWasRegistered>.Accept(
+            new DeviceWasRegistered(DeviceId, new DeviceRegistration(command.HardwareId, command.Tag, command.CertificateSha256, now, command.Group, command.Apps)));
     }
 
-    /// <summary>The events not recorded before (ids already folded in, or repeated in the batch, are duplicates), or null when all are duplicates.</summary>
-    public (DeviceEventsWereRecorded? Event, int Duplicates, string? Refusal) Decide(RecordDeviceEvents command)
-    {
-        if (ReportRefusal(command.DeviceId) is { } refusal) return (null, 0, refusal);
-        if (command.Events.FirstOrDefault(e => !EventRank.ContainsKey(e.EventType.Id)) is { } unknown)
-            return (null, 0, $"event {unknown.Id} has the unknown type \"{unknown.EventType.Id}\"");
-        var known = Installs.SelectMany(i => i.EventIds).ToHashSet(StringComparer.Ordinal);
-        var fresh = command.Events.Where(e => known.Add(e.Id)).ToList();
-        var duplicates = command.Events.Count - fresh.Count;
-        if (fresh.Count == 0) return (null, duplicates, null);
-        var after = Fold(fresh);
-        return (new DeviceEventsWereRecorded(DeviceId, fresh, command.ReceivedAt, after.Status(), after.CurrentTarget), duplicates, null);
-    }
-
-    /// <summary>The new app states, or null when they equal the last ones (the device time aside).</summary>
-    public (DeviceAppsStatesChanged? Event, string? Refusal) Decide(RecordAppsStates command)
-    {
-        if (ReportRefusal(command.DeviceId) is { } refusal) return (null, refusal);
-        if (Apps is { } last && SameApps(last, command.Report)) return (null, null);
-        return (new DeviceAppsStatesChanged(DeviceId, command.Report, command.ReceivedAt, AppHealth.Of(command.Report), command.Report.TargetName ?? CurrentTarget), null);
-    }
-
-    public (DeviceSystemInfoChanged? Event, string? Refusal) Decide(RecordSystemInfo command)
-    {
-        if (ReportRefusal(command.DeviceId) is { } refusal) return (null, refusal);
-        return SystemInfo == command.Info ? (null, null) : (new DeviceSystemInfoChanged(DeviceId, command.Info, command.ReceivedAt), null);
-    }
-
-    /// <summary>The event handing the device a wave's view (null: production again), none when it already has it.</summary>
-    public (DeviceViewWasAssigned? Event, string? Refusal) Decide(Waves.AssignDeviceView command)
-    {
-        if (ReportRefusal(command.DeviceId) is { } refusal) return (null, refusal);
-        if (Config()!.Tag != command.Tag) return (null, $"device \"{DeviceId}\" has tag {Config()!.Tag}, not {command.Tag}");
-        return View == command.View ? (null, null) : (new DeviceViewWasAssigned(DeviceId, command.View), null);
-    }
-
-    /// <summary>The device joining or leaving a group, or taking its group's new config; none when nothing changes.</summary>
-    public (DeviceConfigChanged? Event, string? Refusal) Decide(ChangeDeviceGroup command)
-    {
-        if ((ReportRefusal(command.DeviceId) ?? command.GroupConfig?.Problem) is { } refusal) return (null, refusal);
-        if (MembershipRefusal(DeviceId, Group, command.Change, command.Group) is { } problem) return (null, problem);
-        return command.Change switch
+    /// <summary>
+    /// The events not recorded before (ids already folded in, or repeated in the batch, are duplicates: see
+    /// <see cref="DeviceEventsRecorded.Of"/>); unchanged when all are duplicates.
+    /// </summary>
+    public Decision<DeviceEventsWereRecorded> Decide(RecordDeviceEvents command) => Decision<DeviceEventsWereRecorded>.RefuseOr(
+        ReportRefusal(command.DeviceId)
+        ?? (command.Events.FirstOrDefault(e => !EventRank.ContainsKey(e.EventType.Id)) is { } unknown ? $"event {unknown.Id} has the unknown type \"{unknown.EventType.Id}\"" : null),
+        () =>
         {
-            GroupChange.Add => (Changed(command.Group, command.GroupConfig, OwnConfig), null),
-            GroupChange.Remove => (Changed(null, null, OwnConfig), null),
+            var known = Installs.SelectMany(i => i.EventIds).ToHashSet(StringComparer.Ordinal);
+            var fresh = command.Events.Where(e => known.Add(e.Id)).ToList();
+            if (fresh.Count == 0) return Decision<DeviceEventsWereRecorded>.Unchanged;
+            var after = Fold(fresh);
+            return Decision<DeviceEventsWereRecorded>.Accept(new DeviceEventsWereRecorded(DeviceId, fresh, command.ReceivedAt, after.Status(), after.CurrentTarget));
+        });
+
+    /// <summary>The new app states; unchanged when they equal the last ones (the device time aside).</summary>
+    public Decision<DeviceAppsStatesChanged> Decide(RecordAppsStates command) => Decision<DeviceAppsStatesChanged>.RefuseOr(ReportRefusal(command.DeviceId),
+        () => Apps is { } last && SameApps(last, command.Report) ? Decision<DeviceAppsStatesChanged>.Unchanged
+            : Decision<DeviceAppsStatesChanged>.Accept(new DeviceAppsStatesChanged(DeviceId, command.Report, command.ReceivedAt, AppHealth.Of(command.Report), command.Report.TargetName ?? CurrentTarget)));
+
+    public Decision<DeviceSystemInfoChanged> Decide(RecordSystemInfo command) => Decision<DeviceSystemInfoChanged>.RefuseOr(ReportRefusal(command.DeviceId),
+        () => SystemInfo == command.Info ? Decision<DeviceSystemInfoChanged>.Unchanged
+            : Decision<DeviceSystemInfoChanged>.Accept(new DeviceSystemInfoChanged(DeviceId, command.Info, command.ReceivedAt)));
+
+    /// <summary>The event handing the device a wave's view (null: production again); unchanged when it already has it.</summary>
+    public Decision<DeviceViewWasAssigned> Decide(AssignDeviceView command) => Decision<DeviceViewWasAssigned>.RefuseOr(
+        ReportRefusal(command.DeviceId) ?? (Config()!.Tag != command.Tag ? $"device \"{DeviceId}\" has tag {Config()!.Tag}, not {command.Tag}" : null),
+        () => View == command.View ? Decision<DeviceViewWasAssigned>.Unchanged : Decision<DeviceViewWasAssigned>.Accept(new DeviceViewWasAssigned(DeviceId, command.View)));
+
+    /// <summary>The device joining or leaving a group, or taking its group's new config; unchanged when nothing changes.</summary>
+    public Decision<DeviceConfigChanged> Decide(ChangeDeviceGroup command) => Decision<DeviceConfigChanged>.RefuseOr(
+        ReportRefusal(command.DeviceId) ?? command.GroupConfig?.Problem ?? MembershipRefusal(DeviceId, Group, command.Change, command.Group),
+        () => command.Change switch
+        {
+            GroupChange.Add => Changed(command.Group, command.GroupConfig, OwnConfig),
+            GroupChange.Remove => Changed(null, null, OwnConfig),
             // It left the group since the singleton listed it: the config is not its any more.
-            _ when Group != command.Group => (null, null),
-            _ => (Changed(Group, command.GroupConfig, OwnConfig), null),
-        };
-    }
+            _ when Group != command.Group => Decision<DeviceConfigChanged>.Unchanged,
+            _ => Changed(Group, command.GroupConfig, OwnConfig),
+        });
 
     /// <summary>Why a device in <paramref name="current"/> cannot make the change (a device belongs to one group at most); null when it can.</summary>
     public static string? MembershipRefusal(string deviceId, string? current, GroupChange change, string group) => change switch
@@ -184,16 +186,13 @@ public sealed record DeviceTwinState(
         _ => null,
     };
 
-    /// <summary>The device's own config set (or dropped with null); none when nothing changes.</summary>
-    public (DeviceConfigChanged? Event, string? Refusal) Decide(ConfigureDevice command)
-    {
-        if ((ReportRefusal(command.DeviceId) ?? command.Config?.Problem) is { } refusal) return (null, refusal);
-        return (Changed(Group, GroupConfig, command.Config), null);
-    }
+    /// <summary>The device's own config set (or dropped with null); unchanged when nothing changes.</summary>
+    public Decision<DeviceConfigChanged> Decide(ConfigureDevice command) => Decision<DeviceConfigChanged>.RefuseOr(
+        ReportRefusal(command.DeviceId) ?? command.Config?.Problem, () => Changed(Group, GroupConfig, command.Config));
 
-    private DeviceConfigChanged? Changed(string? group, DeviceConfig? groupConfig, DeviceConfig? ownConfig) =>
-        group == Group && Equals(groupConfig, GroupConfig) && Equals(ownConfig, OwnConfig) ? null
-        : new DeviceConfigChanged(DeviceId, group, groupConfig, ownConfig, Effective(groupConfig, ownConfig));
+    private Decision<DeviceConfigChanged> Changed(string? group, DeviceConfig? groupConfig, DeviceConfig? ownConfig) =>
+        group == Group && Equals(groupConfig, GroupConfig) && Equals(ownConfig, OwnConfig) ? Decision<DeviceConfigChanged>.Unchanged
+        : Decision<DeviceConfigChanged>.Accept(new DeviceConfigChanged(DeviceId, group, groupConfig, ownConfig, Effective(groupConfig, ownConfig)));
 
     /// <summary>
     /// A check-in: last seen moves forward in memory (reports can arrive out of order), and is persisted only

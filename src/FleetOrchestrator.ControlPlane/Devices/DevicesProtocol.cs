@@ -1,9 +1,13 @@
+using System.Text.Json.Serialization;
 using FleetOrchestrator.Protocol;
+using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Protocol.DeviceApi;
 
 namespace FleetOrchestrator.ControlPlane.Devices;
 
 // ---- commands and replies ------------------------------------------------------------------------
+
+// A refused command is answered with the shared Refused(Subject: device id, Reason): nothing was stored.
 
 /// <summary>Registers a device under its name, once: a second registration of the name is refused.</summary>
 /// <param name="Group">Device group; null = no group.</param>
@@ -13,8 +17,6 @@ public sealed record RegisterDevice(string DeviceId, string HardwareId, string T
 
 public sealed record DeviceRegistered(string DeviceId) : IWithDeviceId, IFleetMessage;
 
-public sealed record DeviceRegistrationRefused(string DeviceId, string Reason) : IWithDeviceId, IFleetMessage;
-
 /// <summary>A check-in at <see cref="At"/>. Persisted only once per last-seen resolution: a check-in that changes nothing persists nothing.</summary>
 public sealed record DeviceSeen(string DeviceId, DateTimeOffset At) : IWithDeviceId, IFleetMessage;
 
@@ -22,7 +24,15 @@ public sealed record DeviceSeen(string DeviceId, DateTimeOffset At) : IWithDevic
 public sealed record RecordDeviceEvents(string DeviceId, IReadOnlyList<DeviceEvent> Events, DateTimeOffset ReceivedAt) : IWithDeviceId, IFleetMessage;
 
 /// <summary>Answer to <see cref="RecordDeviceEvents"/>: how many events were new and how many had been recorded before.</summary>
-public sealed record DeviceEventsRecorded(string DeviceId, int Recorded, int Duplicates) : IWithDeviceId, IFleetMessage;
+public sealed record DeviceEventsRecorded(string DeviceId, int Recorded, int Duplicates) : IWithDeviceId, IFleetMessage
+{
+    /// <summary>The answer to an accepted <paramref name="command"/>: the events it did not record were duplicates.</summary>
+    public static DeviceEventsRecorded Of(RecordDeviceEvents command, Decision<DeviceEventsWereRecorded> decision)
+    {
+        var recorded = decision.Single?.Events.Count ?? 0;
+        return new DeviceEventsRecorded(command.DeviceId, recorded, command.Events.Count - recorded);
+    }
+}
 
 /// <summary>The device's app states (already validated by the gateway); persisted only when they differ from the last ones.</summary>
 public sealed record RecordAppsStates(string DeviceId, AppsStatesReport Report, DateTimeOffset ReceivedAt) : IWithDeviceId, IFleetMessage;
@@ -30,11 +40,8 @@ public sealed record RecordAppsStates(string DeviceId, AppsStatesReport Report, 
 /// <summary>The device's system facts; persisted only when they differ from the last ones.</summary>
 public sealed record RecordSystemInfo(string DeviceId, SystemInfoReport Info, DateTimeOffset ReceivedAt) : IWithDeviceId, IFleetMessage;
 
-/// <summary>Answer to <see cref="RecordAppsStates"/>, <see cref="RecordSystemInfo"/>, <see cref="ChangeDeviceGroup"/> and <see cref="ConfigureDevice"/>; <see cref="Changed"/> = something was persisted.</summary>
+/// <summary>Answer to <see cref="RecordAppsStates"/> and <see cref="RecordSystemInfo"/>; <see cref="Changed"/> = something was persisted.</summary>
 public sealed record DeviceReportRecorded(string DeviceId, bool Changed) : IWithDeviceId, IFleetMessage;
-
-/// <summary>A report or change refused (the device is not registered, or the change does not apply); nothing was stored.</summary>
-public sealed record DeviceReportRefused(string DeviceId, string Reason) : IWithDeviceId, IFleetMessage;
 
 /// <summary>What <see cref="ChangeDeviceGroup"/> does: join the group, leave it, or take its new config (only if still in it).</summary>
 public enum GroupChange { Add, Remove, Configure }
@@ -42,17 +49,59 @@ public enum GroupChange { Add, Remove, Configure }
 /// <summary>
 /// From the device groups singleton: the device joins <see cref="Group"/> (refused while it is in another), leaves it
 /// (refused unless it is in it), or takes the group's new config. <see cref="GroupConfig"/> is the group's config (null: none).
-/// Answered with <see cref="DeviceReportRecorded"/> or <see cref="DeviceReportRefused"/>.
+/// Answered with <see cref="DeviceConfigured"/> or <see cref="Refused"/>.
 /// </summary>
 public sealed record ChangeDeviceGroup(string DeviceId, string Group, DeviceConfig? GroupConfig, GroupChange Change) : IWithDeviceId, IFleetMessage;
 
 /// <summary>An operator sets the device's own config (over its group's); null drops it. Answered like <see cref="ChangeDeviceGroup"/>.</summary>
 public sealed record ConfigureDevice(string DeviceId, DeviceConfig? Config) : IWithDeviceId, IFleetMessage;
 
+/// <summary>Where the config a device follows comes from.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DeviceConfigSource>))]
+public enum DeviceConfigSource { Registration, Group, Own }
+
+/// <summary>
+/// Answer to <see cref="ChangeDeviceGroup"/> and <see cref="ConfigureDevice"/>: the group and the config the device follows
+/// now, and where that config comes from; <see cref="Changed"/> = something was persisted.
+/// </summary>
+public sealed record DeviceConfigured(string DeviceId, bool Changed, string? Group, DeviceConfig Config, DeviceConfigSource Source) : IWithDeviceId, IFleetMessage;
+
+/// <summary>
+/// Tells a device's twin which repository view its gateway serves it (a wave's, or production when <see cref="View"/> is
+/// null); answered with <see cref="DeviceViewAnswered"/>. Sent by waves; a twin's command, so it is the twin's protocol.
+/// </summary>
+public sealed record AssignDeviceView(string DeviceId, string Tag, string? View) : IWithDeviceId, IFleetMessage;
+
+/// <summary>
+/// The twin's answer to <see cref="AssignDeviceView"/> once it is settled: persisted and published to the gateways,
+/// unchanged, or refused (<see cref="Refusal"/>): the wave counts every answer, refused or not, to pace its views.
+/// </summary>
+public sealed record DeviceViewAnswered(string DeviceId, string Tag, string? View, string? Refusal = null) : IFleetMessage;
+
 public sealed record GetDevice(string DeviceId) : IWithDeviceId, IFleetMessage;
 
-/// <summary>A twin's answer to <see cref="GetDevice"/>: its whole state (<see cref="DeviceTwinState.Registration"/> null for an unknown device).</summary>
-public sealed record DeviceView(string DeviceId, DeviceTwinState State) : IWithDeviceId, IFleetMessage;
+/// <summary>
+/// A twin's answer to <see cref="GetDevice"/>: what readers need (<c>pbm devices show|updates|apps-states</c>, the gateway
+/// on a device's first request); <see cref="Registration"/> is null for an unknown device.
+/// </summary>
+/// <param name="Config">What the device follows: its own config, else its group's, else what it registered with.</param>
+/// <param name="ServedView">The repository view the gateway serves it: the wave's it was handed, else production.</param>
+/// <param name="Installs">The most recent update attempts, oldest first.</param>
+public sealed record DeviceDetails(
+    string DeviceId,
+    DeviceRegistration? Registration,
+    string? Group,
+    DeviceConfig? Config,
+    DeviceConfig? OwnConfig,
+    DeviceConfig? GroupConfig,
+    string? ServedView,
+    string? CurrentTarget,
+    string Status,
+    string AppHealth,
+    DateTimeOffset? LastSeen,
+    IReadOnlyList<InstallAttempt> Installs,
+    AppsStatesReport? Apps,
+    SystemInfoReport? SystemInfo) : IWithDeviceId, IFleetMessage;
 
 // ---- persisted events (tagged for the fleet projection) and snapshot ---------------------------------
 

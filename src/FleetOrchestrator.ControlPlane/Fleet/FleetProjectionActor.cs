@@ -8,11 +8,8 @@ using FleetOrchestrator.ControlPlane.Devices;
 
 namespace FleetOrchestrator.ControlPlane.Fleet;
 
-/// <summary>How the projection batches: up to <see cref="BatchSize"/> events or <see cref="BatchWindow"/>, whichever comes first, per transaction.</summary>
-public sealed record FleetProjectionSettings(int BatchSize = 500, TimeSpan? Window = null)
-{
-    public TimeSpan BatchWindow => Window ?? TimeSpan.FromMilliseconds(200);
-}
+/// <summary>How the projection batches (HOCON <c>fleet.fleet-table</c>): up to <see cref="BatchSize"/> events or <see cref="BatchWindow"/>, whichever comes first, per transaction.</summary>
+public sealed record FleetProjectionSettings(int BatchSize, TimeSpan BatchWindow);
 
 /// <summary>
 /// Keeps the <see cref="FleetTable"/> up to date from the device twin events in the journal (EventsByTag

@@ -9,11 +9,10 @@ using FleetOrchestrator.Protocol.DeviceApi;
 
 namespace FleetOrchestrator.ControlPlane.Groups;
 
-/// <param name="TwinTimeout">How long each twin may take to answer an add, remove or config.</param>
-public sealed record DeviceGroupsSettings(int SnapshotEvery = 100, TimeProvider? Time = null, TimeSpan? TwinTimeout = null)
-{
-    public TimeSpan TwinAskTimeout => TwinTimeout ?? TimeSpan.FromSeconds(10);
-}
+/// <summary>The device groups singleton (HOCON <c>fleet.groups</c>).</summary>
+/// <param name="SnapshotEvery">The singleton saves a snapshot after this many events.</param>
+/// <param name="TwinAskTimeout">How long each twin may take to answer an add, remove or config.</param>
+public sealed record DeviceGroupsSettings(int SnapshotEvery, TimeSpan TwinAskTimeout, TimeProvider? Time = null);
 
 /// <summary>
 /// The device groups of the factory, event-sourced (a cluster singleton, persistence id <c>device-groups</c>): names,
@@ -179,8 +178,8 @@ public sealed class DeviceGroupsActor : ReceivePersistentActor
                     {
                         return await twins.Ask<object>(command, timeout) switch
                         {
-                            DeviceReportRecorded recorded => new GroupMemberResult(command.DeviceId, recorded.Changed, null),
-                            DeviceReportRefused refused => new GroupMemberResult(command.DeviceId, false, refused.Reason),
+                            DeviceConfigured configured => new GroupMemberResult(command.DeviceId, configured.Changed, null),
+                            Refused refused => new GroupMemberResult(command.DeviceId, false, refused.Reason),
                             var other => new GroupMemberResult(command.DeviceId, false, $"unexpected answer {other.GetType().Name}"),
                         };
                     }

@@ -15,11 +15,12 @@ using FleetOrchestrator.Infrastructure.Serialization;
 
 namespace FleetOrchestrator.ControlPlane.Hosting;
 
-/// <summary>How one control-plane node joins the cluster and what it hosts.</summary>
+/// <summary>How one control-plane node joins the cluster and what it hosts, with the settings of each feature it may run.</summary>
 /// <param name="Hostname">Address remoting binds to and advertises (loopback in embedded mode).</param>
 /// <param name="Port">Remoting port; 0 picks a free one (tests).</param>
 /// <param name="Seeds">Seed node addresses (<c>akka.tcp://fleet@host:port</c>); none = this node forms its own cluster (embedded mode).</param>
 /// <param name="Roles">Cluster roles of this node; embedded mode runs all of them.</param>
+/// <param name="Hocon">The node's HOCON (hocon/*.conf), put before what the features add.</param>
 /// <param name="PublicHostname">Address other nodes reach this one at, when it differs from the bound <paramref name="Hostname"/> (containers bind 0.0.0.0).</param>
 /// <param name="Discovery">Find the seed nodes with Akka.Discovery instead of listing them in <paramref name="Seeds"/>.</param>
 public sealed record ControlPlaneSettings(
@@ -31,11 +32,11 @@ public sealed record ControlPlaneSettings(
     TargetRegistrySettings TargetRegistry,
     PublisherSettings Publisher,
     DeviceTwinSettings DeviceTwins,
+    FleetProjectionSettings FleetProjection,
+    DeviceGroupsSettings Groups,
+    WavesSettings Waves,
     string? Hocon = null,
-    FleetProjectionSettings? FleetProjection = null,
     string? PublicHostname = null,
-    WavesSettings? Waves = null,
-    DeviceGroupsSettings? Groups = null,
     ClusterDiscoverySettings? Discovery = null)
 {
     public const string SystemName = "fleet";
@@ -79,15 +80,6 @@ public sealed record ClusterDiscoverySettings(IReadOnlyList<string> Endpoints)
             ? (endpoint[..colon], port) : null;
 }
 
-/// <summary>Device twins: shard count (fixed for the life of the cluster), idle passivation, snapshots, last-seen resolution.</summary>
-/// <param name="SnapshotEvery">A twin saves a snapshot after this many events.</param>
-/// <param name="SeenResolution">A check-in is persisted only when last seen moved by this much since the last persisted contact.</param>
-public sealed record DeviceTwinSettings(int Shards = 100, TimeSpan? IdleAfter = null, TimeProvider? Time = null, int SnapshotEvery = 50, TimeSpan? SeenResolution = null)
-{
-    public TimeSpan PassivateIdleAfter => IdleAfter ?? TimeSpan.FromMinutes(2);
-    public TimeSpan LastSeenResolution => SeenResolution ?? TimeSpan.FromMinutes(15);
-}
-
 public static class ControlPlaneHosting
 {
     /// <summary>Remoting, clustering, the fleet serializer, SQL persistence, pub/sub and the actors of this node's roles.</summary>
@@ -107,12 +99,12 @@ public static class ControlPlaneHosting
         if (settings.Roles.Contains(DevicesHosting.Role))
         {
             builder.WithDeviceTwins(settings.DeviceTwins);
-            builder.WithFleetProjection(new FleetTable(settings.Persistence), settings.FleetProjection ?? new FleetProjectionSettings());
-            builder.WithDeviceGroups(new FleetTable(settings.Persistence), settings.Groups ?? new DeviceGroupsSettings());
+            builder.WithFleetProjection(new FleetTable(settings.Persistence), settings.FleetProjection);
+            builder.WithDeviceGroups(new FleetTable(settings.Persistence), settings.Groups);
         }
         else builder.WithDeviceTwinsProxy(settings.DeviceTwins.Shards).WithFleetProjectionProxy().WithDeviceGroupsProxy();
         // After the registry and the twins: the waves singleton resolves both when it starts.
-        if (settings.Roles.Contains(TargetsHosting.Role)) builder.WithWaves(new FleetTable(settings.Persistence), settings.Waves ?? new WavesSettings());
+        if (settings.Roles.Contains(TargetsHosting.Role)) builder.WithWaves(new FleetTable(settings.Persistence), settings.Waves);
         else builder.WithWavesProxy();
         if (settings.Discovery is { } discovery) builder.WithClusterDiscovery(discovery);
         else if (settings.Seeds.Count == 0)

@@ -3,7 +3,7 @@ using FleetOrchestrator.Tuf.Repository;
 
 namespace FleetOrchestrator.ControlPlane.Targets;
 
-/// <summary>What the target registry of one factory runs with.</summary>
+/// <summary>What the target registry of one factory runs with (HOCON <c>fleet.targets</c>, and the factory's files).</summary>
 /// <param name="InitialRoot">Root v1 made by <c>fleet-node init</c>; used only when the journal is empty.</param>
 /// <param name="Signers">The private keys loaded on this node (online roles; root too in embedded mode).</param>
 /// <param name="RefreshCheckInterval">How often expiring metadata is looked for and re-signed.</param>
@@ -15,6 +15,6 @@ public sealed record TargetRegistrySettings(
     IReadOnlyList<ISigner> Signers,
     RepositoryOptions Options,
     TimeSpan RefreshCheckInterval,
-    int SnapshotEvery = 20,
+    int SnapshotEvery,
     TimeProvider? Time = null,
     OnlineKeyStore? KeyStore = null);

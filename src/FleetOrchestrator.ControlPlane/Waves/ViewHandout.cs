@@ -1,4 +1,5 @@
 using Akka.Actor;
+using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Targets;
 
 namespace FleetOrchestrator.ControlPlane.Waves;

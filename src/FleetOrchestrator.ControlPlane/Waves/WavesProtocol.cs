@@ -62,18 +62,6 @@ public enum WaveStatus { Active, Paused, Completed, Cancelled, Aborted }
 [JsonConverter(typeof(JsonStringEnumConverter<StageStatus>))]
 public enum StageStatus { Pending, Running, Baking, AwaitingApproval, Passed, Tripped }
 
-/// <summary>
-/// Tells a device's twin which repository view its gateway serves it (a wave's, or production when <see cref="View"/> is
-/// null); answered with <see cref="DeviceViewAnswered"/>.
-/// </summary>
-public sealed record AssignDeviceView(string DeviceId, string Tag, string? View) : IWithDeviceId, IFleetMessage;
-
-/// <summary>
-/// The twin's answer to <see cref="AssignDeviceView"/> once it is settled: persisted and published to the gateways,
-/// unchanged, or refused (<see cref="Refusal"/>).
-/// </summary>
-public sealed record DeviceViewAnswered(string DeviceId, string Tag, string? View, string? Refusal = null) : IFleetMessage;
-
 // ---- persisted events -------------------------------------------------------------------------------
 
 public interface IWaveEvent : IFleetMessage

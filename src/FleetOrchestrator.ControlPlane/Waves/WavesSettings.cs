@@ -1,15 +1,14 @@
 namespace FleetOrchestrator.ControlPlane.Waves;
 
-/// <param name="EvaluateEvery">How often running stages are evaluated (fleet table read, gates, ramp).</param>
+/// <summary>The waves singleton (HOCON <c>fleet.waves</c>).</summary>
+/// <param name="EvaluateInterval">How often running stages are evaluated (fleet table read, gates, ramp).</param>
+/// <param name="SnapshotEvery">The singleton saves a snapshot after this many events.</param>
+/// <param name="RegistryAskTimeout">How long the target registry may take to open, promote or close a wave's view.</param>
 /// <param name="AssigningWindow">
 /// At most this many views handed out whose twins have not answered: every twin persists its view in the shared journal,
 /// and handing 100,000 out at once overflows the journal's queue (writes time out, twins and singletons stop).
 /// </param>
-/// <param name="AnswerTimeout">Without any twin's answer for this long, views still unanswered are counted as lost (a twin stopped).</param>
-public sealed record WavesSettings(TimeSpan? EvaluateEvery = null, int SnapshotEvery = 100, TimeProvider? Time = null, TimeSpan? RegistryTimeout = null,
-    int AssigningWindow = 1000, TimeSpan? AnswerTimeout = null)
-{
-    public TimeSpan EvaluateInterval => EvaluateEvery ?? TimeSpan.FromSeconds(5);
-    public TimeSpan RegistryAskTimeout => RegistryTimeout ?? TimeSpan.FromSeconds(30);
-    public TimeSpan TwinAnswerTimeout => AnswerTimeout ?? TimeSpan.FromSeconds(30);
-}
+/// <param name="TwinAnswerTimeout">Without any twin's answer for this long, views still unanswered are counted as lost (a twin stopped).</param>
+/// <param name="Time">The clock of stage timing; null: the system clock.</param>
+public sealed record WavesSettings(TimeSpan EvaluateInterval, int SnapshotEvery, TimeSpan RegistryAskTimeout, int AssigningWindow, TimeSpan TwinAnswerTimeout,
+    TimeProvider? Time = null);

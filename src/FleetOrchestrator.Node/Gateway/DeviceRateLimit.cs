@@ -9,11 +9,11 @@ namespace FleetOrchestrator.Node.Gateway;
 /// </summary>
 public static class DeviceRateLimit
 {
-    public static IServiceCollection AddDeviceRateLimit(this IServiceCollection services, GatewayLimits limits) =>
+    public static IServiceCollection AddDeviceRateLimit(this IServiceCollection services, GatewaySettings limits) =>
         services.AddRateLimiter(options =>
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                GatewayEndpoints.RateLimitKey(context) is { } device
+                DeviceAuthentication.RateLimitKey(context) is { } device
                     ? RateLimitPartition.GetTokenBucketLimiter(device, _ => new TokenBucketRateLimiterOptions
                     {
                         TokenLimit = limits.Burst,
@@ -30,7 +30,7 @@ public static class DeviceRateLimit
                 rejected.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                 rejected.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await rejected.HttpContext.Response.WriteAsJsonAsync(new GatewayError("rate-limited",
-                    $"device {GatewayEndpoints.RateLimitKey(rejected.HttpContext)} sends more than {limits.RequestsPerSecond} requests per second (burst {limits.Burst}); retry in {seconds} s"), cancellation);
+                    $"device {DeviceAuthentication.RateLimitKey(rejected.HttpContext)} sends more than {limits.RequestsPerSecond} requests per second (burst {limits.Burst}); retry in {seconds} s"), cancellation);
             };
         });
 }

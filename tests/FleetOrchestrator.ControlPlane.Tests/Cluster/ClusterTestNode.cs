@@ -23,12 +23,8 @@ internal static class ClusterTestNode
     public static async Task<IHost> StartAsync(TestRepository keys, string postgres, int port, IReadOnlyList<string> seeds, ClusterDiscoverySettings? discovery = null)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(new ControlPlaneSettings(
-            "127.0.0.1", port, seeds, ControlPlaneSettings.AllRoles, PersistenceSettings.Postgres(postgres),
-            new TargetRegistrySettings("acme", keys.Root, keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)),
-            new PublisherSettings("acme", "127.0.0.1:5000", PlainHttp: true, new Dictionary<string, string>(), TimeSpan.FromSeconds(20)),
-            new DeviceTwinSettings(Shards: 30),
-            Discovery: discovery)));
+        builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(TestSettings.ControlPlane(
+            PersistenceSettings.Postgres(postgres), TestSettings.Registry(keys), twins: TestSettings.Twins(shards: 30), port: port, seeds: seeds, discovery: discovery)));
         var host = builder.Build();
         await host.StartAsync();
         return host;

@@ -61,12 +61,12 @@ public sealed class ThreeNodeClusterTests
             // Every twin answers from the remaining nodes with the registration read back from PostgreSQL.
             foreach (var device in devices)
             {
-                var view = await twins.Ask<DeviceView>(new GetDevice(device), Wait);
-                Assert.Equal("fp-" + device, view.State.Registration?.CertificateSha256);
-                Assert.Equal("lab", view.State.Registration?.Group);
+                var details = await twins.Ask<DeviceDetails>(new GetDevice(device), Wait);
+                Assert.Equal("fp-" + device, details.Registration?.CertificateSha256);
+                Assert.Equal("lab", details.Registration?.Group);
             }
             // A second registration of a known device is still refused: the state is the persisted one, not a fresh twin.
-            Assert.IsType<DeviceRegistrationRefused>(await twins.Ask<object>(new RegisterDevice("device-1", "rpi4", "main", "other"), Wait));
+            Assert.IsType<Protocol.Decisions.Refused>(await twins.Ask<object>(new RegisterDevice("device-1", "rpi4", "main", "other"), Wait));
         }
         finally
         {

@@ -1,5 +1,6 @@
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
+using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.Tuf.Repository;
 using static FleetOrchestrator.ControlPlane.Tests.Devices.DeviceReports;
@@ -16,12 +17,15 @@ public sealed class DeviceConfigTests
     private static DeviceTwinState Registered() =>
         DeviceTwinState.Empty("d1").Apply(new DeviceWasRegistered("d1", new DeviceRegistration("rpi4", "main", "ab", Now, "lab", ["web"])));
 
+    /// <summary>A decision as (event, refusal): an unchanged decision is (null, null).</summary>
+    private static (DeviceConfigChanged? Event, string? Refusal) Of(Decision<DeviceConfigChanged> decision) => (decision.Single, decision.Refusal);
+
     private static DeviceTwinState Change(DeviceTwinState state, object command)
     {
         var (e, refusal) = command switch
         {
-            ChangeDeviceGroup change => state.Decide(change),
-            ConfigureDevice configure => state.Decide(configure),
+            ChangeDeviceGroup change => Of(state.Decide(change)),
+            ConfigureDevice configure => Of(state.Decide(configure)),
             _ => throw new ArgumentException("not a config command"),
         };
         Assert.Null(refusal);
@@ -58,10 +62,10 @@ public sealed class DeviceConfigTests
     public void Joining_a_group_takes_its_config_and_the_event_carries_what_results()
     {
         var state = Change(Registered(), new ChangeDeviceGroup("d1", "lab", null, GroupChange.Remove));
-        var (joined, _) = state.Decide(new ChangeDeviceGroup("d1", "field", Prod, GroupChange.Add));
+        var (joined, _) = Of(state.Decide(new ChangeDeviceGroup("d1", "field", Prod, GroupChange.Add)));
         Assert.Equal(new DeviceConfigChanged("d1", "field", Prod, null, Prod), joined);
         // Already so: nothing to persist.
-        Assert.Equal((null, null), state.Apply(joined!).Decide(new ChangeDeviceGroup("d1", "field", Prod, GroupChange.Add)));
+        Assert.Equal((null, null), Of(state.Apply(joined!).Decide(new ChangeDeviceGroup("d1", "field", Prod, GroupChange.Add))));
     }
 
     [Fact]
@@ -69,14 +73,14 @@ public sealed class DeviceConfigTests
     {
         var state = Registered();
         Assert.Equal((null, "device d1 is in group lab; a device belongs to one group: remove it from lab first"),
-            state.Decide(new ChangeDeviceGroup("d1", "field", Prod, GroupChange.Add)));
-        Assert.Equal((null, "device d1 is not in group field (its group is lab)"), state.Decide(new ChangeDeviceGroup("d1", "field", null, GroupChange.Remove)));
+            Of(state.Decide(new ChangeDeviceGroup("d1", "field", Prod, GroupChange.Add))));
+        Assert.Equal((null, "device d1 is not in group field (its group is lab)"), Of(state.Decide(new ChangeDeviceGroup("d1", "field", null, GroupChange.Remove))));
         // A config for a group the device left since: ignored, not refused.
-        Assert.Equal((null, null), state.Decide(new ChangeDeviceGroup("d1", "field", Prod, GroupChange.Configure)));
+        Assert.Equal((null, null), Of(state.Decide(new ChangeDeviceGroup("d1", "field", Prod, GroupChange.Configure))));
         Assert.Equal((null, "invalid tag \"no tag\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"),
-            state.Decide(new ConfigureDevice("d1", new DeviceConfig("no tag", null))));
-        Assert.Equal((null, "device \"d2\" is not registered"), DeviceTwinState.Empty("d2").Decide(new ConfigureDevice("d2", Prod)));
-        Assert.Equal((null, "report for device \"d2\" reached the twin of \"d1\""), state.Decide(new ConfigureDevice("d2", Prod)));
+            Of(state.Decide(new ConfigureDevice("d1", new DeviceConfig("no tag", null)))));
+        Assert.Equal((null, "device \"d2\" is not registered"), Of(DeviceTwinState.Empty("d2").Decide(new ConfigureDevice("d2", Prod))));
+        Assert.Equal((null, "report for device \"d2\" reached the twin of \"d1\""), Of(state.Decide(new ConfigureDevice("d2", Prod))));
     }
 
     [Fact]
@@ -88,8 +92,8 @@ public sealed class DeviceConfigTests
         Assert.Equal("wave-1", sameTag.ServedView());
         var moved = Change(state, new ConfigureDevice("d1", Prod));
         Assert.Equal(TufRepository.ProductionView, moved.ServedView());
-        Assert.Equal("device \"d1\" has tag prod, not main", moved.Decide(new ControlPlane.Waves.AssignDeviceView("d1", "main", "wave-2")).Refusal);
-        Assert.NotNull(moved.Decide(new ControlPlane.Waves.AssignDeviceView("d1", "prod", "wave-2")).Event);
+        Assert.Equal("device \"d1\" has tag prod, not main", moved.Decide(new AssignDeviceView("d1", "main", "wave-2")).Refusal);
+        Assert.NotNull(moved.Decide(new AssignDeviceView("d1", "prod", "wave-2")).Single);
     }
 
     [Fact]

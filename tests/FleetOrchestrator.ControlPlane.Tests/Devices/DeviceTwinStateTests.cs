@@ -11,15 +11,15 @@ public class DeviceTwinStateTests
 
     private static DeviceTwinState Registered(string id = "device-1")
     {
-        var (registered, _) = DeviceTwinState.Empty(id).Decide(new RegisterDevice(id, "rpi4", "main", "ab", "lab", ["web"]), Now);
+        var registered = DeviceTwinState.Empty(id).Decide(new RegisterDevice(id, "rpi4", "main", "ab", "lab", ["web"]), Now).Single;
         return DeviceTwinState.Empty(id).Apply(registered!);
     }
 
     private static DeviceTwinState Record(DeviceTwinState state, IReadOnlyList<DeviceEvent> events, int minute = 10)
     {
-        var (recorded, _, refusal) = state.Decide(new RecordDeviceEvents(state.DeviceId, events, Now.AddMinutes(minute)));
-        Assert.Null(refusal);
-        return recorded is null ? state : state.Apply(recorded);
+        var decision = state.Decide(new RecordDeviceEvents(state.DeviceId, events, Now.AddMinutes(minute)));
+        Assert.Null(decision.Refusal);
+        return decision.Single is { } recorded ? state.Apply(recorded) : state;
     }
 
     [Fact]
@@ -27,10 +27,10 @@ public class DeviceTwinStateTests
     {
         var state = Registered();
 
-        var (again, reason) = state.Decide(new RegisterDevice("device-1", "rpi4", "main", "cd"), Now.AddMinutes(1));
+        var again = state.Decide(new RegisterDevice("device-1", "rpi4", "main", "cd"), Now.AddMinutes(1));
 
-        Assert.Null(again);
-        Assert.Equal("a device named \"device-1\" is already registered (since 2026-11-01 12:00:00Z)", reason);
+        Assert.Empty(again.Events);
+        Assert.Equal("a device named \"device-1\" is already registered (since 2026-11-01 12:00:00Z)", again.Refusal);
         Assert.Equal(("rpi4", "main", "ab", "lab"), (state.Registration!.HardwareId, state.Registration.Tag, state.Registration.CertificateSha256, state.Registration.Group));
         Assert.Equal(["web"], state.Registration.Apps!);
         Assert.Equal(Now, state.LastSeen);
@@ -86,10 +86,12 @@ public class DeviceTwinStateTests
         Assert.Equal(DeviceStatuses.Updating, state.Status());
         Assert.Null(state.CurrentTarget);
 
-        var (recorded, duplicates, _) = state.Decide(new RecordDeviceEvents("device-1", events.Skip(3).ToList(), Now.AddMinutes(20)));
+        var command = new RecordDeviceEvents("device-1", events.Skip(3).ToList(), Now.AddMinutes(20));
+        var decision = state.Decide(command);
+        var recorded = decision.Single;
         state = state.Apply(recorded!);
 
-        Assert.Equal(0, duplicates);
+        Assert.Equal(0, DeviceEventsRecorded.Of(command, decision).Duplicates);
         Assert.Equal((DeviceStatuses.Installed, "acme-2"), (recorded!.Status, recorded.CurrentTarget));
         Assert.Equal(DeviceStatuses.Installed, state.Status());
         Assert.Equal("acme-2", state.CurrentTarget);
@@ -106,13 +108,14 @@ public class DeviceTwinStateTests
         var events = SuccessfulUpdate("acme-2", "e");
         var state = Record(Registered(), events.Take(2).ToList());
 
-        var (none, allDuplicates, _) = state.Decide(new RecordDeviceEvents("device-1", events.Take(2).ToList(), Now.AddMinutes(11)));
-        var (recorded, someDuplicates, _) = state.Decide(new RecordDeviceEvents("device-1", [events[1], events[2], events[2]], Now.AddMinutes(12)));
+        var resent = new RecordDeviceEvents("device-1", events.Take(2).ToList(), Now.AddMinutes(11));
+        var mixed = new RecordDeviceEvents("device-1", [events[1], events[2], events[2]], Now.AddMinutes(12));
+        var (none, recorded) = (state.Decide(resent), state.Decide(mixed));
 
-        Assert.Null(none);
-        Assert.Equal(2, allDuplicates);
-        Assert.Equal(["e-3"], recorded!.Events.Select(e => e.Id));
-        Assert.Equal(2, someDuplicates);
+        Assert.Null(none.Single);
+        Assert.Equal(new DeviceEventsRecorded("device-1", 0, 2), DeviceEventsRecorded.Of(resent, none));
+        Assert.Equal(["e-3"], recorded.Single!.Events.Select(e => e.Id));
+        Assert.Equal(new DeviceEventsRecorded("device-1", 1, 2), DeviceEventsRecorded.Of(mixed, recorded));
     }
 
     [Fact]
@@ -158,20 +161,20 @@ public class DeviceTwinStateTests
         Assert.Equal(DeviceTwinState.MaxInstallHistory, state.Installs.Count);
         Assert.Equal("acme-4", state.Installs[0].TargetName);
         // An id of an attempt that left the history is no longer recognised: resends come soon after the original.
-        Assert.NotNull(state.Decide(new RecordDeviceEvents("device-1", [Event("e-1", DeviceEventTypes.DownloadStarted, "acme-1")], Now)).Event);
+        Assert.NotNull(state.Decide(new RecordDeviceEvents("device-1", [Event("e-1", DeviceEventTypes.DownloadStarted, "acme-1")], Now)).Single);
     }
 
     [Fact]
     public void App_states_are_persisted_only_when_they_change()
     {
         var state = Registered();
-        var (first, _) = state.Decide(new RecordAppsStates("device-1", Apps("acme-2", ("web", AppStates.Healthy), ("db", AppStates.Starting)), Now));
+        var first = state.Decide(new RecordAppsStates("device-1", Apps("acme-2", ("web", AppStates.Healthy), ("db", AppStates.Starting)), Now)).Single;
         state = state.Apply(first!);
 
         var sameLater = Apps("acme-2", ("web", AppStates.Healthy), ("db", AppStates.Starting)) with { DeviceTime = Now.AddHours(1) };
-        var (unchanged, _) = state.Decide(new RecordAppsStates("device-1", sameLater, Now.AddHours(1)));
-        var (changed, _) = state.Decide(new RecordAppsStates("device-1", Apps("acme-2", ("web", AppStates.Healthy), ("db", AppStates.Unhealthy)), Now.AddHours(2)));
-        var (otherTarget, _) = state.Decide(new RecordAppsStates("device-1", Apps("acme-3", ("web", AppStates.Healthy), ("db", AppStates.Starting)), Now.AddHours(2)));
+        var unchanged = state.Decide(new RecordAppsStates("device-1", sameLater, Now.AddHours(1))).Single;
+        var changed = state.Decide(new RecordAppsStates("device-1", Apps("acme-2", ("web", AppStates.Healthy), ("db", AppStates.Unhealthy)), Now.AddHours(2))).Single;
+        var otherTarget = state.Decide(new RecordAppsStates("device-1", Apps("acme-3", ("web", AppStates.Healthy), ("db", AppStates.Starting)), Now.AddHours(2))).Single;
 
         Assert.Equal((AppHealth.Starting, "acme-2"), (first!.AppHealth, first.CurrentTarget));
         Assert.Equal("acme-2", state.CurrentTarget);
@@ -192,11 +195,11 @@ public class DeviceTwinStateTests
     [Fact]
     public void System_info_is_persisted_only_when_it_changes()
     {
-        var (first, _) = Registered().Decide(new RecordSystemInfo("device-1", Info(), Now));
+        var first = Registered().Decide(new RecordSystemInfo("device-1", Info(), Now)).Single;
         var state = Registered().Apply(first!);
 
-        Assert.Null(state.Decide(new RecordSystemInfo("device-1", Info(), Now.AddMinutes(1))).Event);
-        Assert.NotNull(state.Decide(new RecordSystemInfo("device-1", Info("1.0.1"), Now.AddMinutes(1))).Event);
+        Assert.Null(state.Decide(new RecordSystemInfo("device-1", Info(), Now.AddMinutes(1))).Single);
+        Assert.NotNull(state.Decide(new RecordSystemInfo("device-1", Info("1.0.1"), Now.AddMinutes(1))).Single);
         Assert.Equal(Info(), state.SystemInfo);
     }
 }

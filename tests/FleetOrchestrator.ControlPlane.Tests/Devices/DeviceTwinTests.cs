@@ -6,6 +6,7 @@ using Akka.Persistence.Sql.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using FleetOrchestrator.ControlPlane.Devices;
+using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.ControlPlane.Targets;
@@ -24,14 +25,13 @@ public sealed class DeviceTwinActorTests : IDisposable
 
     private Task<ControlPlaneTestHost> StartAsync(TimeSpan idleAfter, int snapshotEvery = 50) =>
         ControlPlaneTestHost.StartAsync(_data.Combine("journal.db"),
-            new TargetRegistrySettings("acme", _keys.Root, _keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)),
-            twins: new DeviceTwinSettings(Shards: 10, IdleAfter: idleAfter, SnapshotEvery: snapshotEvery));
+            TestSettings.Registry(_keys), twins: TestSettings.Twins(idleAfter: idleAfter, snapshotEvery: snapshotEvery));
 
     [Fact]
     public async Task Reports_survive_a_restart_through_a_snapshot_and_unchanged_reports_persist_nothing()
     {
         var seenAt = DateTimeOffset.UtcNow.AddMinutes(1); // after the registration
-        DeviceTwinState before;
+        DeviceDetails before;
         await using (var first = await StartAsync(TimeSpan.FromMinutes(2), snapshotEvery: 3))
         {
             var twins = await first.Registry.GetAsync<DeviceTwinActor>();
@@ -46,7 +46,7 @@ public sealed class DeviceTwinActorTests : IDisposable
             Assert.True((await twins.Ask<DeviceReportRecorded>(new RecordSystemInfo("device-1", DeviceReports.Info(), seenAt), Wait)).Changed);
             Assert.False((await twins.Ask<DeviceReportRecorded>(new RecordSystemInfo("device-1", DeviceReports.Info(), seenAt), Wait)).Changed);
             for (var minute = 1; minute <= 3; minute++) twins.Tell(new DeviceSeen("device-1", seenAt.AddMinutes(minute)));
-            before = (await twins.Ask<DeviceView>(new GetDevice("device-1"), Wait)).State;
+            before = await twins.Ask<DeviceDetails>(new GetDevice("device-1"), Wait);
             Assert.Equal(seenAt.AddMinutes(3), before.LastSeen);
 
             // registered, 2 event batches, apps, system info: the duplicates, unchanged reports and check-ins wrote nothing.
@@ -57,9 +57,9 @@ public sealed class DeviceTwinActorTests : IDisposable
         }
 
         await using var second = await StartAsync(TimeSpan.FromMinutes(2), snapshotEvery: 3);
-        var after = (await (await second.Registry.GetAsync<DeviceTwinActor>()).Ask<DeviceView>(new GetDevice("device-1"), Wait)).State;
+        var after = await (await second.Registry.GetAsync<DeviceTwinActor>()).Ask<DeviceDetails>(new GetDevice("device-1"), Wait);
 
-        Assert.Equal(("acme-2", DeviceStatuses.Installed, AppHealth.Healthy), (after.CurrentTarget, after.Status(), after.AppHealthNow()));
+        Assert.Equal(("acme-2", DeviceStatuses.Installed, AppHealth.Healthy), (after.CurrentTarget, after.Status, after.AppHealth));
         Assert.Equal(["e-1", "e-2", "e-3", "e-4", "e-5"], Assert.Single(after.Installs).EventIds);
         Assert.Equal(DeviceReports.Info(), after.SystemInfo);
         Assert.Equal(["web"], after.Registration!.Apps!);
@@ -75,18 +75,19 @@ public sealed class DeviceTwinActorTests : IDisposable
             var twins = await first.Registry.GetAsync<DeviceTwinActor>();
             Assert.Equal(new DeviceRegistered("device-1"), await twins.Ask<DeviceRegistered>(new RegisterDevice("device-1", "rpi4", "main", "ab"), Wait));
             twins.Tell(new DeviceSeen("device-1", DateTimeOffset.UtcNow));
-            Assert.NotNull((await twins.Ask<DeviceView>(new GetDevice("device-1"), Wait)).State.LastSeen);
+            Assert.NotNull((await twins.Ask<DeviceDetails>(new GetDevice("device-1"), Wait)).LastSeen);
         }
 
         await using var second = await StartAsync(TimeSpan.FromMinutes(2));
         var restarted = await second.Registry.GetAsync<DeviceTwinActor>();
-        var view = await restarted.Ask<DeviceView>(new GetDevice("device-1"), Wait);
-        var refused = await restarted.Ask<DeviceRegistrationRefused>(new RegisterDevice("device-1", "rpi4", "main", "cd"), Wait);
+        var device = await restarted.Ask<DeviceDetails>(new GetDevice("device-1"), Wait);
+        var refused = await restarted.Ask<Refused>(new RegisterDevice("device-1", "rpi4", "main", "cd"), Wait);
 
-        Assert.Equal(("rpi4", "main", "ab"), (view.State.Registration!.HardwareId, view.State.Registration.Tag, view.State.Registration.CertificateSha256));
-        Assert.Equal(view.State.Registration.RegisteredAt, view.State.LastSeen); // a check-in within the resolution is not persisted
+        Assert.Equal(("rpi4", "main", "ab"), (device.Registration!.HardwareId, device.Registration.Tag, device.Registration.CertificateSha256));
+        Assert.Equal(device.Registration.RegisteredAt, device.LastSeen); // a check-in within the resolution is not persisted
+        Assert.Equal("device-1", refused.Subject);
         Assert.Contains("already registered", refused.Reason);
-        Assert.Null((await restarted.Ask<DeviceView>(new GetDevice("device-9"), Wait)).State.Registration);
+        Assert.Null((await restarted.Ask<DeviceDetails>(new GetDevice("device-9"), Wait)).Registration);
     }
 
     [Fact]
@@ -104,7 +105,7 @@ public sealed class DeviceTwinActorTests : IDisposable
         while (await LiveTwinsAsync(twins) > 0 && DateTime.UtcNow < deadline) await Task.Delay(250);
 
         Assert.Equal(0, await LiveTwinsAsync(twins));
-        Assert.Equal("rpi4", (await twins.Ask<DeviceView>(new GetDevice("device-1"), Wait)).State.Registration!.HardwareId);
+        Assert.Equal("rpi4", (await twins.Ask<DeviceDetails>(new GetDevice("device-1"), Wait)).Registration!.HardwareId);
     }
 
     [Fact]
@@ -114,11 +115,11 @@ public sealed class DeviceTwinActorTests : IDisposable
         var twins = await host.Registry.GetAsync<DeviceTwinActor>();
         await twins.Ask<DeviceRegistered>(new RegisterDevice("device-1", "rpi4", "main", "ab"), Wait);
 
-        Assert.Equal(new ControlPlane.Waves.DeviceViewAnswered("device-1", "main", "wave-1"), await twins.Ask<ControlPlane.Waves.DeviceViewAnswered>(new ControlPlane.Waves.AssignDeviceView("device-1", "main", "wave-1"), Wait));
-        Assert.Equal("wave-1", (await twins.Ask<DeviceView>(new GetDevice("device-1"), Wait)).State.View);
-        Assert.Equal(new ControlPlane.Waves.DeviceViewAnswered("device-1", "main", "wave-1"), await twins.Ask<ControlPlane.Waves.DeviceViewAnswered>(new ControlPlane.Waves.AssignDeviceView("device-1", "main", "wave-1"), Wait));
-        Assert.Equal(new ControlPlane.Waves.DeviceViewAnswered("device-1", "beta", "wave-2", "device \"device-1\" has tag main, not beta"),
-            await twins.Ask<ControlPlane.Waves.DeviceViewAnswered>(new ControlPlane.Waves.AssignDeviceView("device-1", "beta", "wave-2"), Wait));
+        Assert.Equal(new DeviceViewAnswered("device-1", "main", "wave-1"), await twins.Ask<DeviceViewAnswered>(new AssignDeviceView("device-1", "main", "wave-1"), Wait));
+        Assert.Equal("wave-1", (await twins.Ask<DeviceDetails>(new GetDevice("device-1"), Wait)).ServedView);
+        Assert.Equal(new DeviceViewAnswered("device-1", "main", "wave-1"), await twins.Ask<DeviceViewAnswered>(new AssignDeviceView("device-1", "main", "wave-1"), Wait));
+        Assert.Equal(new DeviceViewAnswered("device-1", "beta", "wave-2", "device \"device-1\" has tag main, not beta"),
+            await twins.Ask<DeviceViewAnswered>(new AssignDeviceView("device-1", "beta", "wave-2"), Wait));
     }
 
     /// <summary>Entities alive in the region; the query is asked again when a busy region does not answer in time.</summary>

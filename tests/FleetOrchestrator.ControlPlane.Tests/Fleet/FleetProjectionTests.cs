@@ -24,8 +24,7 @@ public sealed class FleetProjectionTests : IDisposable
 
     private Task<ControlPlaneTestHost> StartAsync() =>
         ControlPlaneTestHost.StartAsync(Database,
-            new TargetRegistrySettings("acme", _keys.Root, _keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)),
-            twins: new DeviceTwinSettings(Shards: 10));
+            TestSettings.Registry(_keys), twins: TestSettings.Twins());
 
     /// <summary>Polls the table (the projection is asynchronous) until <paramref name="done"/> holds.</summary>
     private static async Task UntilAsync(Func<Task<bool>> done, string what)

@@ -30,12 +30,8 @@ public sealed class DeviceGroupsActorTests : IDisposable
     private async Task<IHost> StartAsync()
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(new ControlPlaneSettings(
-            "127.0.0.1", 0, [], ControlPlaneSettings.AllRoles, PersistenceSettings.SqliteFile(_data.Combine("journal.db")),
-            new TargetRegistrySettings("acme", _keys.Root, _keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)),
-            new PublisherSettings("acme", "127.0.0.1:5000", PlainHttp: true, new Dictionary<string, string>(), TimeSpan.FromSeconds(20)),
-            new DeviceTwinSettings(Shards: 10),
-            FleetProjection: new FleetProjectionSettings(Window: TimeSpan.FromMilliseconds(50)))));
+        builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(TestSettings.ControlPlane(
+            PersistenceSettings.SqliteFile(_data.Combine("journal.db")), TestSettings.Registry(_keys), projection: TestSettings.Projection(TimeSpan.FromMilliseconds(50)))));
         var host = builder.Build();
         await host.StartAsync();
         return host;
@@ -52,7 +48,7 @@ public sealed class DeviceGroupsActorTests : IDisposable
     private Task UntilGroupHasAsync(string group, int devices) =>
         UntilAsync(async () => await Table.CountAsync(new FleetQuery(Group: group)) == devices, $"the fleet table did not list {devices} devices in group {group}");
 
-    private static async Task<DeviceTwinState> TwinAsync(IActorRef twins, string device) => (await AskAsync<DeviceView>(twins, new GetDevice(device))).State;
+    private static Task<DeviceDetails> TwinAsync(IActorRef twins, string device) => AskAsync<DeviceDetails>(twins, new GetDevice(device));
 
     [Fact]
     public async Task Groups_are_created_filled_configured_emptied_and_deleted_and_survive_a_restart()
@@ -79,7 +75,7 @@ public sealed class DeviceGroupsActorTests : IDisposable
 
         var configured = await AskAsync<GroupMembersChanged>(groups, new ConfigureGroup("field", Prod));
         Assert.Equal(["d2", "d3"], configured.Devices.Where(d => d.Changed).Select(d => d.DeviceId).Order());
-        Assert.Equal(Prod, (await TwinAsync(twins, "d3")).Config());
+        Assert.Equal(Prod, (await TwinAsync(twins, "d3")).Config);
         // The fleet table follows the resulting tag (waves select by it).
         await UntilAsync(async () => await Table.CountAsync(new FleetQuery(Tag: "prod", Group: "field")) == 2, "the fleet table did not move the devices to tag prod");
 
@@ -89,17 +85,17 @@ public sealed class DeviceGroupsActorTests : IDisposable
             (await AskAsync<Refused>(groups, new RemoveFromGroup("field", ["d1"]))).Reason);
         var removed = await AskAsync<GroupMembersChanged>(groups, new RemoveFromGroup("field", ["d2", "d3"]));
         Assert.All(removed.Devices, d => Assert.True(d.Changed, d.Refusal));
-        Assert.Equal(new DeviceConfig("main", ["web", "api"]), (await TwinAsync(twins, "d3")).Config());
+        Assert.Equal(new DeviceConfig("main", ["web", "api"]), (await TwinAsync(twins, "d3")).Config);
         await UntilGroupHasAsync("field", 0);
         Assert.Equal("deleted group field", (await AskAsync<GroupAccepted>(groups, new DeleteGroup("field"))).Message);
 
         // A device registered into a group an operator configured gets that config.
         await AskAsync<GroupAccepted>(groups, new CreateGroup("lab", null));
         await AskAsync<GroupMembersChanged>(groups, new ConfigureGroup("lab", Prod));
-        Assert.Equal(Prod, (await TwinAsync(twins, "d1")).Config());
+        Assert.Equal(Prod, (await TwinAsync(twins, "d1")).Config);
         await AskAsync<DeviceRegistered>(twins, new RegisterDevice("d4", "generic", "main", "fp-4", "lab"));
         groups.Tell(new DeviceJoinedGroup("d4", "lab"));
-        await UntilAsync(async () => Prod.Equals((await TwinAsync(twins, "d4")).Config()), "d4 did not get the config of group lab");
+        await UntilAsync(async () => Prod.Equals((await TwinAsync(twins, "d4")).Config), "d4 did not get the config of group lab");
 
         await host.StopAsync();
         host.Dispose();
@@ -107,7 +103,7 @@ public sealed class DeviceGroupsActorTests : IDisposable
         actors = host.Services.GetRequiredService<ActorRegistry>();
         var list = await AskAsync<GroupList>(await actors.GetAsync<DeviceGroupsActor>(), ListGroups.Instance);
         Assert.Equal([("lab", (DeviceConfig?)Prod)], list.Groups.Select(g => (g.Name, g.Config)));
-        Assert.Equal(("lab", Prod), ((await TwinAsync(await actors.GetAsync<DeviceTwinActor>(), "d4")).Group, (await TwinAsync(await actors.GetAsync<DeviceTwinActor>(), "d4")).Config()));
+        Assert.Equal(("lab", Prod), ((await TwinAsync(await actors.GetAsync<DeviceTwinActor>(), "d4")).Group, (await TwinAsync(await actors.GetAsync<DeviceTwinActor>(), "d4")).Config));
         await host.StopAsync();
         host.Dispose();
     }

@@ -18,8 +18,7 @@ public sealed class PublisherActorTests : IDisposable
     [Fact]
     public async Task Failed_publishes_answer_with_the_reason_record_nothing_and_leave_the_publisher_ready()
     {
-        await using var host = await ControlPlaneTestHost.StartAsync(_data.Combine("journal.db"),
-            new TargetRegistrySettings("acme", _keys.Root, _keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)));
+        await using var host = await ControlPlaneTestHost.StartAsync(_data.Combine("journal.db"), TestSettings.Registry(_keys));
         var publisher = await host.Registry.GetAsync<PublisherActor>();
         var missing = _data.Combine("no-such-repository");
 
@@ -37,8 +36,7 @@ public sealed class PublisherActorTests : IDisposable
     [Fact]
     public async Task Progress_goes_to_its_requester_only_even_for_another_publish_of_the_same_repository()
     {
-        await using var host = await ControlPlaneTestHost.StartAsync(_data.Combine("journal.db"),
-            new TargetRegistrySettings("acme", _keys.Root, _keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)));
+        await using var host = await ControlPlaneTestHost.StartAsync(_data.Combine("journal.db"), TestSettings.Registry(_keys));
         var publisher = await host.Registry.GetAsync<PublisherActor>();
         using var containers = await ContainersGit.CreateAsync();
         // The source is read (progress), then the scan refuses the app: a quick publish without the Docker engine.
@@ -86,15 +84,14 @@ public sealed class PublisherRetryTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     private Task<ControlPlaneTestHost> StartAsync(string registry, int maxRetries) =>
-        StartWithPublisherAsync(_data, _keys, ExamplesPublisher(registry) with { RetryBackoff = TimeSpan.FromMilliseconds(500), MaxRetries = maxRetries });
+        StartWithPublisherAsync(_data, _keys, ExamplesPublisher(registry) with { RetryMinBackoff = TimeSpan.FromMilliseconds(500), MaxRetries = maxRetries });
 
     /// <summary>Publishing examples/containers to <paramref name="registry"/>: their base image is docker.io/offline/busybox, served by the test registry as the docker.io mirror.</summary>
     internal static PublisherSettings ExamplesPublisher(string registry) =>
-        new("acme", registry, PlainHttp: true, new Dictionary<string, string> { ["docker.io"] = registry }, TimeSpan.FromSeconds(30));
+        TestSettings.Publisher with { Registry = registry, Mirrors = new Dictionary<string, string> { ["docker.io"] = registry }, RecordTimeout = TimeSpan.FromSeconds(30) };
 
     internal static Task<ControlPlaneTestHost> StartWithPublisherAsync(TempDirectory data, TestRepository keys, PublisherSettings publisher) =>
-        ControlPlaneTestHost.StartAsync(data.Combine("journal.db"),
-            new TargetRegistrySettings("acme", keys.Root, keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)), publisher);
+        ControlPlaneTestHost.StartAsync(data.Combine("journal.db"), TestSettings.Registry(keys), publisher);
 
     private static async Task<PublishProgressed> NextProgressAsync(Inbox inbox, Func<PublishProgressed, bool> wanted)
     {

@@ -28,14 +28,10 @@ public sealed class WavesActorTests : IDisposable
     private async Task<IHost> StartAsync()
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(new ControlPlaneSettings(
-            "127.0.0.1", 0, [], ControlPlaneSettings.AllRoles, PersistenceSettings.SqliteFile(_data.Combine("journal.db")),
-            new TargetRegistrySettings("acme", _keys.Root, _keys.Signers, new RepositoryOptions(), TimeSpan.FromMinutes(10)),
-            new PublisherSettings("acme", "127.0.0.1:5000", PlainHttp: true, new Dictionary<string, string>(), TimeSpan.FromSeconds(20)),
-            new DeviceTwinSettings(Shards: 10),
-            FleetProjection: new FleetProjectionSettings(Window: TimeSpan.FromMilliseconds(50)),
+        builder.Services.AddAkka(ControlPlaneSettings.SystemName, akka => akka.WithFleetControlPlane(TestSettings.ControlPlane(
+            PersistenceSettings.SqliteFile(_data.Combine("journal.db")), TestSettings.Registry(_keys), projection: TestSettings.Projection(TimeSpan.FromMilliseconds(50)),
             // A window smaller than a stage: views go out in turns as twins answer.
-            Waves: new WavesSettings(EvaluateEvery: TimeSpan.FromMilliseconds(200), AssigningWindow: 2))));
+            waves: TestSettings.Waves(evaluateEvery: TimeSpan.FromMilliseconds(200), assigningWindow: 2))));
         var host = builder.Build();
         await host.StartAsync();
         return host;
@@ -97,7 +93,7 @@ public sealed class WavesActorTests : IDisposable
         Assert.Equal(4, running.Stages[0].Devices);
         // The released devices' twins now send them the wave's view; the others stay on production.
         foreach (var device in lab) await UntilViewAsync(twins, device, "wave-1");
-        Assert.Null((await AskAsync<DeviceView>(twins, new GetDevice("field-1"))).State.View);
+        Assert.Equal(Tuf.Repository.TufRepository.ProductionView, (await AskAsync<DeviceDetails>(twins, new GetDevice("field-1"))).ServedView);
         // A device that trusted production at the shared version would keep it: the tag's views are signed again
         // above it once the moves settled, so the moved devices' TUF clients read their new view.
         for (var deadline = DateTime.UtcNow + Wait; ; await Task.Delay(100))
@@ -139,7 +135,7 @@ public sealed class WavesActorTests : IDisposable
 
     private static async Task UntilViewAsync(IActorRef twins, string device, string? view)
     {
-        for (var deadline = DateTime.UtcNow + Wait; (await AskAsync<DeviceView>(twins, new GetDevice(device))).State.View != view; await Task.Delay(50))
+        for (var deadline = DateTime.UtcNow + Wait; (await AskAsync<DeviceDetails>(twins, new GetDevice(device))).ServedView != (view ?? Tuf.Repository.TufRepository.ProductionView); await Task.Delay(50))
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"{device} did not get view {view ?? "production"}");
     }
 

@@ -79,16 +79,16 @@ public sealed class WavesDecisionsTests
         var registered = DeviceTwinState.Empty("d1").Apply(new DeviceWasRegistered("d1", new DeviceRegistration("generic", "prod", "fp", Start)));
         Assert.Equal(Tuf.Repository.TufRepository.ProductionView, registered.ServedView());
 
-        var (assigned, refusal) = registered.Decide(new AssignDeviceView("d1", "prod", "wave-1"));
-        Assert.Null(refusal);
-        var inWave = registered.Apply(assigned!);
+        var assigned = registered.Decide(new AssignDeviceView("d1", "prod", "wave-1"));
+        Assert.Null(assigned.Refusal);
+        var inWave = registered.Apply(assigned.Single!);
         Assert.Equal("wave-1", inWave.ServedView());
         Assert.Equal(registered.LastSeen, inWave.LastSeen); // not a contact with the device
-        Assert.Null(inWave.Decide(new AssignDeviceView("d1", "prod", "wave-1")).Event);
+        Assert.Null(inWave.Decide(new AssignDeviceView("d1", "prod", "wave-1")).Single);
         Assert.Equal("device \"d1\" has tag prod, not beta", inWave.Decide(new AssignDeviceView("d1", "beta", "wave-9")).Refusal);
         Assert.Equal("device \"d2\" is not registered", DeviceTwinState.Empty("d2").Decide(new AssignDeviceView("d2", "prod", "wave-1")).Refusal);
 
-        var back = inWave.Apply(inWave.Decide(new AssignDeviceView("d1", "prod", null)).Event!);
+        var back = inWave.Apply(inWave.Decide(new AssignDeviceView("d1", "prod", null)).Single!);
         Assert.Equal(Tuf.Repository.TufRepository.ProductionView, back.ServedView());
     }
 }

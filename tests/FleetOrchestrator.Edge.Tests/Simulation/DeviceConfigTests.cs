@@ -31,7 +31,7 @@ public sealed class DeviceConfigTests
         {
             var all = published.AppUris.Keys.Order(StringComparer.Ordinal).ToList();
             await UntilAsync(simulation, async () => (await node.TwinAsync("cfg-1")) is { CurrentTarget: "acme-1" } twin
-                && twin.AppHealthNow() == AppHealth.Healthy && twin.Apps!.Apps.Keys.Order(StringComparer.Ordinal).SequenceEqual(all));
+                && twin.AppHealth == AppHealth.Healthy && twin.Apps!.Apps.Keys.Order(StringComparer.Ordinal).SequenceEqual(all));
             Assert.Contains("simple-app", all);
 
             var config = await PbmClient.RunAsync(await node.CommandHostAsync(), "devices", "config", ["cfg-1", "--tag", "main", "--apps", "httpd"]);
@@ -42,7 +42,7 @@ public sealed class DeviceConfigTests
             await UntilAsync(simulation, async () => (await node.TwinAsync("cfg-1")).Apps!.Apps.Keys.SequenceEqual(["httpd"]));
             await UntilAsync(simulation, () => Task.FromResult(Directory.GetDirectories(appsRoot).Select(Path.GetFileName).SequenceEqual(["httpd"])));
             var twin = await node.TwinAsync("cfg-1");
-            Assert.Equal(("acme-1", DeviceStatuses.Installed), (twin.CurrentTarget, twin.Status()));
+            Assert.Equal(("acme-1", DeviceStatuses.Installed), (twin.CurrentTarget, twin.Status));
 
             // Another tag: the gateway serves that tag's repository, whose versions are its own; the device follows it.
             var command = await node.CommandHostAsync();

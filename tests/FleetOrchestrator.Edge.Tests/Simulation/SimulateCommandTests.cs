@@ -28,7 +28,7 @@ public sealed class SimulateCommandTests
         try
         {
             // Each device registered with its own certificate, installed target 1 and reported healthy apps.
-            await WaitForTwinsAsync(node, simulation, twin => twin.CurrentTarget == "acme-1" && twin.AppHealthNow() == AppHealth.Healthy);
+            await WaitForTwinsAsync(node, simulation, twin => twin.CurrentTarget == "acme-1" && twin.AppHealth == AppHealth.Healthy);
             foreach (var device in Devices)
             {
                 var twin = await node.TwinAsync(device);
@@ -55,7 +55,7 @@ public sealed class SimulateCommandTests
                 var twin = await node.TwinAsync(device);
                 Assert.Equal("acme-1", twin.CurrentTarget);
                 var failed = twin.Installs.Single(i => i.CorrelationId.StartsWith("2-", StringComparison.Ordinal));
-                Assert.Equal(DeviceStatuses.InstallFailed, twin.Status());
+                Assert.Equal(DeviceStatuses.InstallFailed, twin.Status);
                 Assert.Contains("rolled back to acme-1", failed.Details);
             }
         }
@@ -90,7 +90,7 @@ public sealed class SimulateCommandTests
         Assert.Empty(Directory.GetFileSystemEntries(data.Path));
     }
 
-    private static async Task WaitForTwinsAsync(RunningNode node, CliWrap.CommandTask<CliWrap.Buffered.BufferedCommandResult> simulation, Func<DeviceTwinState, bool> done)
+    private static async Task WaitForTwinsAsync(RunningNode node, CliWrap.CommandTask<CliWrap.Buffered.BufferedCommandResult> simulation, Func<DeviceDetails, bool> done)
     {
         for (var attempt = 0; attempt < 240; attempt++)
         {
@@ -98,7 +98,7 @@ public sealed class SimulateCommandTests
             var all = true;
             foreach (var device in Devices)
             {
-                DeviceTwinState twin;
+                DeviceDetails twin;
                 try { twin = await node.TwinAsync(device); }
                 catch (Akka.Actor.AskTimeoutException) { all = false; break; }
                 if (!done(twin)) { all = false; break; }

@@ -40,7 +40,7 @@ public sealed class WaveEndToEndTests
             "--data-dir", data.Combine("sim"));
         try
         {
-            await UntilTwinsAsync(node, simulation, twins => twins.All(t => t.CurrentTarget == "acme-1" && t.AppHealthNow() == AppHealth.Healthy));
+            await UntilTwinsAsync(node, simulation, twins => twins.All(t => t.CurrentTarget == "acme-1" && t.AppHealth == AppHealth.Healthy));
 
             // Wave w1 takes a good version 2 (published for CI's tag only) to a canary of two of the group (not the probe devices
             // PublishAsync registers); they install it and it passes.
@@ -138,14 +138,14 @@ public sealed class WaveEndToEndTests
         }
     }
 
-    private static async Task<List<DeviceTwinState>> TwinsAsync(RunningNode node)
+    private static async Task<List<DeviceDetails>> TwinsAsync(RunningNode node)
     {
-        var twins = new List<DeviceTwinState>();
+        var twins = new List<DeviceDetails>();
         foreach (var device in Devices) twins.Add(await node.TwinAsync(device));
         return twins;
     }
 
-    private static async Task UntilTwinsAsync(RunningNode node, CliWrap.CommandTask<CliWrap.Buffered.BufferedCommandResult> simulation, Func<IReadOnlyList<DeviceTwinState>, bool> done)
+    private static async Task UntilTwinsAsync(RunningNode node, CliWrap.CommandTask<CliWrap.Buffered.BufferedCommandResult> simulation, Func<IReadOnlyList<DeviceDetails>, bool> done)
     {
         for (var deadline = DateTime.UtcNow.AddMinutes(3); ; await Task.Delay(500))
         {
@@ -155,7 +155,7 @@ public sealed class WaveEndToEndTests
                 var twins = await TwinsAsync(node);
                 if (done(twins)) return;
                 if (DateTime.UtcNow > deadline)
-                    Assert.Fail("the simulated devices did not get there: " + string.Join("; ", twins.Select(t => $"{t.DeviceId} {t.CurrentTarget} {t.Status()}")));
+                    Assert.Fail("the simulated devices did not get there: " + string.Join("; ", twins.Select(t => $"{t.DeviceId} {t.CurrentTarget} {t.Status}")));
             }
             catch (Akka.Actor.AskTimeoutException) when (DateTime.UtcNow <= deadline) { }
         }
