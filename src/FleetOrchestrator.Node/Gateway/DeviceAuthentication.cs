@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.Node.Factory;
+using FleetOrchestrator.Protocol;
 
 namespace FleetOrchestrator.Node.Gateway;
 
@@ -80,7 +81,7 @@ public sealed class DeviceAuthentication(DeviceCa ca, IRequiredActor<DeviceTwinA
             return null;
         }
         var name = certificate.SubjectName.GetCommonName() ?? "";
-        var device = DeviceNames.Pattern().IsMatch(name) ? await DeviceOfAsync(name) : null;
+        var device = Names.Device.IsMatch(name) ? await DeviceOfAsync(name) : null;
         if (device is null || device.Registration.CertificateSha256 != GatewayEndpoints.Fingerprint(certificate))
         {
             await GatewayEndpoints.ErrorAsync(context, StatusCodes.Status403Forbidden, "device-unknown", $"no registered device \"{name}\" holds this certificate");

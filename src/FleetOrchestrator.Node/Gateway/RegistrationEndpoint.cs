@@ -7,6 +7,7 @@ using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.Node.Factory;
+using FleetOrchestrator.Protocol;
 using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Protocol.DeviceApi;
 using Microsoft.AspNetCore.Mvc;
@@ -41,12 +42,11 @@ public sealed class RegistrationEndpoint(DeviceCa ca, string registrationToken, 
         }
         var tag = request.Tag ?? "main";
         var hardwareId = request.HardwareId ?? "generic";
-        var invalid = request.Name is not { } name || !DeviceNames.Pattern().IsMatch(name) ? $"invalid device name \"{request.Name}\": use 1-63 of a-z 0-9 - starting with a letter or digit"
-            : !DeviceConfig.TagPattern().IsMatch(hardwareId) ? $"invalid hardware id \"{hardwareId}\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
-            : request.Group is { } group && !DeviceConfig.TagPattern().IsMatch(group) ? $"invalid group \"{group}\": use 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit"
-            : new DeviceConfig(tag, request.Apps).Problem is { } problem ? problem
-            : request.Csr is null ? "the CSR (PEM) is missing"
-            : null;
+        var invalid = Names.Device.Problem(request.Name ?? "")
+            ?? Names.HardwareId.Problem(hardwareId)
+            ?? (request.Group is { } group ? Names.Group.Problem(group) : null)
+            ?? new DeviceConfig(tag, request.Apps).Problem
+            ?? (request.Csr is null ? "the CSR (PEM) is missing" : null);
         if (invalid is not null)
         {
             await GatewayEndpoints.ErrorAsync(context, StatusCodes.Status400BadRequest, "invalid-request", invalid);

@@ -36,10 +36,4 @@ public sealed record DeviceConfig(
     public override int GetHashCode() => HashCode.Combine(Tag, Apps?.Count ?? -1);
 
     public override string ToString() => $"tag {Tag}, apps {AppsText}";
-
-    /// <summary>
-    /// Only for GatewayEndpoints' registration checks until its split lands (issue 12; that file is another slice's):
-    /// they become <see cref="Names.HardwareId"/> and <see cref="Names.Group"/>, and this goes.
-    /// </summary>
-    public static NameRule TagPattern() => Names.Tag;
 }
