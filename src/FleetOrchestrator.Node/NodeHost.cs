@@ -6,6 +6,7 @@ using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.ControlPlane.Publishing;
+using FleetOrchestrator.ControlPlane.Security;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Waves;
@@ -32,6 +33,7 @@ public static class NodeHost
             ["--data"] = "Node:Data", ["--gateway-port"] = "Node:GatewayPort", ["--pbm-port"] = "Node:PbmPort",
             ["--remoting-port"] = "Node:RemotingPort", ["--hostname"] = "Node:Hostname", ["--postgres"] = "Node:Postgres",
             ["--hocon"] = "Node:HoconDirectory", ["--public-hostname"] = "Node:PublicHostname",
+            ["--node-certificate"] = "Node:NodeCertificate",
         });
         var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
         if (options.Data.Length == 0) throw new FactoryFilesException("no data directory: pass --data <dir>");
@@ -44,6 +46,7 @@ public static class NodeHost
         var keys = await files.LoadKeysAsync(cancellation);
         var root = await files.LoadRootAsync(cancellation);
         var ca = await files.LoadCaAsync(cancellation);
+        var remotingTls = await files.LoadRemotingTlsAsync(options.NodeCertificate, cancellation);
         var hocon = await LoadHoconAsync(options.HoconDirectory ?? Path.Combine(AppContext.BaseDirectory, "hocon"), cancellation);
         var tunables = HoconFactory.ParseString(hocon);
 
@@ -67,7 +70,7 @@ public static class NodeHost
             SnapshotEvery: tunables.GetInt("fleet.devices.snapshot-every", 50), SeenResolution: lastSeenResolution);
         var limits = new GatewayLimits(tunables.GetDouble("fleet.gateway.device-requests-per-second", 5),
             tunables.GetInt("fleet.gateway.device-request-burst", 60), lastSeenResolution);
-        var settings = new ControlPlaneSettings(options.Hostname, options.RemotingPort, options.Seeds,
+        var settings = new ControlPlaneSettings(options.Hostname, options.RemotingPort, options.Seeds.Select(RemotingTls.SeedAddress).ToList(),
             options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, registry, publisher,
             twins, hocon, PublicHostname: options.PublicHostname,
             Waves: new WavesSettings(tunables.GetTimeSpan("fleet.waves.evaluate-every", TimeSpan.FromSeconds(5))),
@@ -81,6 +84,7 @@ public static class NodeHost
         var commandHost = CommandHostSettings.From(tunables, options.PbmPort, options.Data);
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, (akka, _) => akka
             .WithFleetControlPlane(settings)
+            .WithRemotingTls(remotingTls)
             .WithCommandHost(commandHost)
             .WithActors((system, actors) =>
             {

@@ -57,7 +57,7 @@ public sealed class CommandHostTests : IAsyncLifetime
         Assert.Equal((ExitCodes.Usage, "usage"), (join.End.ExitCode, join.End.Error));
         Assert.StartsWith("\"not-an-address\" is not a member address", join.End.Message);
         Assert.Equal((ExitCodes.Failed, ErrorCodes.NotFound), (leave.End.ExitCode, leave.End.Error));
-        Assert.StartsWith("akka.tcp://fleet@127.0.0.1:1 is not a member; members: akka.tcp://fleet@127.0.0.1:", leave.End.Message);
+        Assert.StartsWith("akka.tcp://fleet@127.0.0.1:1 is not a member; members: akka.ssl.tcp://fleet@127.0.0.1:", leave.End.Message);
         Assert.Equal((ExitCodes.Failed, ErrorCodes.NotFound), (down.End.ExitCode, down.End.Error));
         Assert.Equal("Up", Assert.Single(stillUp.Rows)["status"]);
     }
