@@ -331,7 +331,7 @@ public sealed class CommandHostTests : IAsyncLifetime
         var interactive = await PbmClient.ProcessAsync(endpoint);
 
         Assert.Equal((0, ""), (leader.ExitCode, leader.Stderr));
-        Assert.Matches(@"^akka\.tcp://fleet@127\.0\.0\.1:\d+\n$", leader.Stdout);
+        Assert.Matches(@"^akka\.ssl\.tcp://fleet@127\.0\.0\.1:\d+\n$", leader.Stdout);
         Assert.Equal(0, json.ExitCode);
         var lines = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal("Up", lines[0].GetProperty("rows")[0].GetProperty("status").GetString());
