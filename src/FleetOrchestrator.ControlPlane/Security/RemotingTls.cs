@@ -79,11 +79,15 @@ internal sealed partial class RefusedPeers
     {
         public override LogFilterType FilterType => LogFilterType.Content;
 
-        public override LogFilterDecision ShouldKeepMessage(LogEvent content, string? expandedMessage = null) =>
-            content.LogClass?.Name is "TcpServerHandler" or "DotNettyTransport"
-            && (content.Cause is NotSslRecordException ? PlainPeer() : HandshakeFailure()).Match(content.Message?.ToString() ?? "") is { Success: true } failure
-                ? refusals.First(failure.Groups["peer"].Value) ? LogFilterDecision.Keep : LogFilterDecision.Drop
-                : LogFilterDecision.NoDecision;
+        public override LogFilterDecision ShouldKeepMessage(LogEvent content, string? expandedMessage = null)
+        {
+            if (content.LogClass?.Name is not ("TcpServerHandler" or "DotNettyTransport")) return LogFilterDecision.NoDecision;
+            var message = content.Message?.ToString() ?? "";
+            var failure = HandshakeFailure().Match(message);
+            if (!failure.Success && content.Cause is NotSslRecordException) failure = PlainPeer().Match(message);
+            return !failure.Success ? LogFilterDecision.NoDecision
+                : refusals.First(failure.Groups["peer"].Value) ? LogFilterDecision.Keep : LogFilterDecision.Drop;
+        }
     }
 
     // Akka.Remote 1.5.73's wording: "TLS handshake failed on channel [local->peer](Id=..)", "TLS exception on channel ...",

@@ -20,10 +20,11 @@ public sealed class RefusedPeersTests
         Assert.Equal(LogFilterDecision.NoDecision, Decide("Association with [akka.ssl.tcp://fleet@node2:4053] failed"));
 
         // A peer speaking plain TCP: DotNetty's line for the record that is no TLS, kept once per address too.
-        LogFilterDecision Plain(string peer) => filter.ShouldKeepMessage(new Error(new NotSslRecordException("not an SSL/TLS record"), "transport",
-            typeof(TcpServerHandler), $"Error caught channel [127.0.0.1:4053->{peer}](Id=3)"));
-        Assert.Equal(LogFilterDecision.Keep, Plain("10.4.4.4:50001"));
-        Assert.Equal(LogFilterDecision.Drop, Plain("10.4.4.4:50002"));
+        LogFilterDecision Plain(string message) => filter.ShouldKeepMessage(new Error(new NotSslRecordException("not an SSL/TLS record"), "transport",
+            typeof(TcpServerHandler), message));
+        Assert.Equal(LogFilterDecision.Keep, Plain("Error caught channel [127.0.0.1:4053->10.4.4.4:50001](Id=3)"));
+        Assert.Equal(LogFilterDecision.Drop, Plain("TLS handshake failed on channel [127.0.0.1:4053->10.4.4.4:50001](Id=3)\nnot a TLS record"));
+        Assert.Equal(LogFilterDecision.Drop, Plain("Error caught channel [127.0.0.1:4053->10.4.4.4:50002](Id=5)"));
         Assert.Equal(LogFilterDecision.NoDecision, filter.ShouldKeepMessage(new Error(new InvalidOperationException(), "transport",
             typeof(TcpServerHandler), "Error caught channel [127.0.0.1:4053->10.4.4.4:50003](Id=4)")));
     }
