@@ -9,6 +9,7 @@ public static class Init
     public static async Task<string> RunAsync(string[] args, CancellationToken cancellation = default)
     {
         string? factory = null, data = null, registry = null;
+        var node = FactoryFiles.DefaultNode;
         var plainHttp = false;
         var mirrors = new Dictionary<string, string>(StringComparer.Ordinal);
         var offline = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -19,6 +20,7 @@ public static class Init
                 case "--factory": factory = Value(args, ref i); break;
                 case "--data": data = Value(args, ref i); break;
                 case "--registry": registry = Value(args, ref i); break;
+                case "--node": node = Value(args, ref i); break;
                 case "--plain-http": plainHttp = true; break;
                 case "--offline-root": offline[Role.Root] = Value(args, ref i); break;
                 case "--offline-targets": offline[Role.Targets] = Value(args, ref i); break;
@@ -33,7 +35,7 @@ public static class Init
         var missing = new[] { ("--factory", factory), ("--data", data), ("--registry", registry) }.Where(a => a.Item2 is null).Select(a => a.Item1).ToList();
         if (missing.Count > 0) throw new UsageException($"init: missing {string.Join(", ", missing)}");
         var files = new FactoryFiles(data!);
-        var token = await files.InitializeAsync(new FactorySettings(factory!, registry!, plainHttp, mirrors.Count > 0 ? mirrors : null), offline, cancellation);
+        var token = await files.InitializeAsync(new FactorySettings(factory!, registry!, plainHttp, mirrors.Count > 0 ? mirrors : null), offline, node, cancellation);
         Console.Error.WriteLine($"factory {factory} created in {files.DataDirectory}");
         foreach (var (role, file) in offline)
             Console.Error.WriteLine($"the {role} key is offline: written only to {Path.GetFullPath(file)} (0600), not into the data directory; sign with it through pbm keys ... --key {file}");
@@ -42,11 +44,13 @@ public static class Init
             ? $"online keys ({string.Join(", ", online)}) in {files.KeysDirectory}"
             : $"embedded mode: every TUF key, the root key included, is online in {files.KeysDirectory} (demos only; production keeps root offline: init --offline-root <file>)");
         Console.Error.WriteLine($"registration token written to {files.RegistrationTokenFile}");
+        Console.Error.WriteLine($"cluster CA in {files.ClusterCaCertificateFile}; node {node}'s remoting certificate in {files.NodeCertificateDirectory}; " +
+            $"further nodes: fleet-node cert --data {files.DataDirectory} --node <name> --out <dir>");
         return token;
     }
 
-    private static string Value(string[] args, ref int i) =>
-        ++i < args.Length ? args[i] : throw new UsageException($"init: {args[i - 1]} needs a value");
+    internal static string Value(string[] args, ref int i, string command = "init") =>
+        ++i < args.Length ? args[i] : throw new UsageException($"{command}: {args[i - 1]} needs a value");
 }
 
 public sealed class UsageException(string message) : Exception(message);

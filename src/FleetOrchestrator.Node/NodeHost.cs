@@ -5,6 +5,7 @@ using FleetOrchestrator.CommandHost;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Hosting;
+using FleetOrchestrator.ControlPlane.Security;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.Node.Factory;
@@ -28,6 +29,7 @@ public static class NodeHost
             ["--data"] = "Node:Data", ["--gateway-port"] = "Node:GatewayPort", ["--pbm-port"] = "Node:PbmPort",
             ["--remoting-port"] = "Node:RemotingPort", ["--hostname"] = "Node:Hostname", ["--postgres"] = "Node:Postgres",
             ["--hocon"] = "Node:HoconDirectory", ["--public-hostname"] = "Node:PublicHostname",
+            ["--node-certificate"] = "Node:NodeCertificate",
         });
         var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
         if (options.Data.Length == 0) throw new FactoryFilesException("no data directory: pass --data <dir>");
@@ -40,6 +42,7 @@ public static class NodeHost
         var keys = await files.LoadKeysAsync(cancellation);
         var root = await files.LoadRootAsync(cancellation);
         var ca = await files.LoadCaAsync(cancellation);
+        var remotingTls = await files.LoadRemotingTlsAsync(options.NodeCertificate, cancellation);
         var hocon = await LoadHoconAsync(options.HoconDirectory ?? Path.Combine(AppContext.BaseDirectory, "hocon"), cancellation);
         var tunables = HoconFactory.ParseString(hocon);
 
@@ -47,7 +50,7 @@ public static class NodeHost
             ? PersistenceSettings.SqliteFile(files.JournalFile)
             : PersistenceSettings.Postgres(options.Postgres);
         var features = NodeSettings.Bind(tunables, factory, root, keys.Cast<ISigner>().ToList(), files.OnlineKeys);
-        var settings = new ControlPlaneSettings(options.Hostname, options.RemotingPort, options.Seeds,
+        var settings = new ControlPlaneSettings(options.Hostname, options.RemotingPort, options.Seeds.Select(RemotingTls.SeedAddress).ToList(),
             options.Roles.Length > 0 ? options.Roles : ControlPlaneSettings.AllRoles, persistence, features.TargetRegistry, features.Publisher,
             features.DeviceTwins, features.FleetProjection, features.Groups, features.Waves, hocon, options.PublicHostname, discovery);
 
@@ -59,6 +62,7 @@ public static class NodeHost
         var commandHost = CommandHostSettings.From(tunables, options.PbmPort, options.Data);
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, (akka, _) => akka
             .WithFleetControlPlane(settings)
+            .WithRemotingTls(remotingTls)
             .WithCommandHost(commandHost)
             .WithActors((system, actors) =>
             {

@@ -22,6 +22,8 @@ public sealed record NodeOptions
     public string[] Roles { get; init; } = [];
     /// <summary>PostgreSQL connection string; empty = SQLite file in the data directory.</summary>
     public string? Postgres { get; init; }
+    /// <summary>Folder of this node's remoting certificate (<c>fleet-node cert --out</c>); empty = <c>node/</c> in the data directory.</summary>
+    public string? NodeCertificate { get; init; }
     /// <summary>Folder of HOCON tunables; empty = the <c>hocon/</c> folder next to the executable.</summary>
     public string? HoconDirectory { get; init; }
 }

@@ -57,7 +57,7 @@ public sealed class CommandHostTests : IAsyncLifetime
         Assert.Equal((ExitCodes.Usage, "usage"), (join.End.ExitCode, join.End.Error));
         Assert.StartsWith("\"not-an-address\" is not a member address", join.End.Message);
         Assert.Equal((ExitCodes.Failed, ErrorCodes.NotFound), (leave.End.ExitCode, leave.End.Error));
-        Assert.StartsWith("akka.tcp://fleet@127.0.0.1:1 is not a member; members: akka.tcp://fleet@127.0.0.1:", leave.End.Message);
+        Assert.StartsWith("akka.tcp://fleet@127.0.0.1:1 is not a member; members: akka.ssl.tcp://fleet@127.0.0.1:", leave.End.Message);
         Assert.Equal((ExitCodes.Failed, ErrorCodes.NotFound), (down.End.ExitCode, down.End.Error));
         Assert.Equal("Up", Assert.Single(stillUp.Rows)["status"]);
     }
@@ -331,7 +331,7 @@ public sealed class CommandHostTests : IAsyncLifetime
         var interactive = await PbmClient.ProcessAsync(endpoint);
 
         Assert.Equal((0, ""), (leader.ExitCode, leader.Stderr));
-        Assert.Matches(@"^akka\.tcp://fleet@127\.0\.0\.1:\d+\n$", leader.Stdout);
+        Assert.Matches(@"^akka\.ssl\.tcp://fleet@127\.0\.0\.1:\d+\n$", leader.Stdout);
         Assert.Equal(0, json.ExitCode);
         var lines = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal("Up", lines[0].GetProperty("rows")[0].GetProperty("status").GetString());

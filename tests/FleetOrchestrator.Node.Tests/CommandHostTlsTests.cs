@@ -78,7 +78,7 @@ public sealed class CommandHostTlsTests : IAsyncLifetime
         var badCa = await PbmClient.ProcessAsync("--ca", _files.Combine("missing.pem"), "--token", "viewer-token", endpoint, "cluster", "leader");
 
         Assert.True(withCa.ExitCode == 0, withCa.Stderr);
-        Assert.StartsWith("akka.tcp://fleet@127.0.0.1:", withCa.Stdout);
+        Assert.StartsWith("akka.ssl.tcp://fleet@127.0.0.1:", withCa.Stdout);
         Assert.Equal(ExitCodes.Usage, badCa.ExitCode);
         Assert.StartsWith($"error: cannot read the CA certificate {_files.Combine("missing.pem")}:", badCa.Stderr);
     }

@@ -37,7 +37,9 @@ public sealed class DeploymentTests
         {
             var environment = Map(node, "environment");
             Assert.Equal("Host=postgres;Port=5432;Username=fleet;Password=fleet;Database=fleet", Scalar(environment, "FLEET_Node__Postgres"));
-            Assert.Equal("akka.tcp://fleet@node1:4053", Scalar(environment, "FLEET_Node__Seeds__0"));
+            Assert.Equal("akka.ssl.tcp://fleet@node1:4053", Scalar(environment, "FLEET_Node__Seeds__0"));
+            // Each node its own remoting certificate, which the factory service issues with fleet-node cert.
+            Assert.Equal($"/var/lib/fleet/nodes/{name}", Scalar(environment, "FLEET_Node__NodeCertificate"));
             Assert.Equal(name, Scalar(environment, "FLEET_Node__PublicHostname"));
             Assert.Equal("deploy/Dockerfile", Scalar(Map(node, "build"), "dockerfile"));
             Assert.Equal("service_completed_successfully", Scalar(Map(Map(node, "depends_on"), "factory"), "condition"));
@@ -47,6 +49,7 @@ public sealed class DeploymentTests
         }
         Assert.Equal(["init-once", "--factory", "acme", "--registry", "registry:5000", "--plain-http"],
             ((YamlSequenceNode)Map(services, "factory")["command"]).Children.Select(c => ((YamlScalarNode)c).Value));
+        Assert.Equal("node1 node2 node3", Scalar(Map(Map(services, "factory"), "environment"), "FLEET_CLUSTER_NODES"));
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public sealed class ClusterPaletteActor() : PaletteActor(PaletteCatalog.Cluster)
         }
         catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException)
         {
-            throw new CommandFailedException(ErrorCodes.Usage, $"\"{text}\" is not a member address (akka.tcp://fleet@host:port): {e.Message}", ExitCodes.Usage);
+            throw new CommandFailedException(ErrorCodes.Usage, $"\"{text}\" is not a member address (akka.ssl.tcp://fleet@host:port): {e.Message}", ExitCodes.Usage);
         }
     }
 

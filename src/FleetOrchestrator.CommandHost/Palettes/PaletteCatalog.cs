@@ -23,7 +23,7 @@ public static class PaletteCatalog
         Command("show", "every member: address, status, roles, reachability", Viewer),
         Command("status", "this node's member status, member counts, unreachable members and the leader", Viewer),
         Command("leader", "the leader's address", Viewer),
-        Command("join", "joins this node to the cluster at <address> (akka.tcp://fleet@host:port)", Admin, [Arg("address", "a member's address")]),
+        Command("join", "joins this node to the cluster at <address> (akka.ssl.tcp://fleet@host:port)", Admin, [Arg("address", "a member's address")]),
         Command("leave", "makes a member leave gracefully (default: this node)", Admin, [Arg("address", "the member's address", required: false)]),
         Command("down", "marks an unreachable member down", Admin, [Arg("address", "the member's address")]),
     ]);

@@ -18,7 +18,7 @@ namespace FleetOrchestrator.ControlPlane.Hosting;
 /// <summary>How one control-plane node joins the cluster and what it hosts, with the settings of each feature it may run.</summary>
 /// <param name="Hostname">Address remoting binds to and advertises (loopback in embedded mode).</param>
 /// <param name="Port">Remoting port; 0 picks a free one (tests).</param>
-/// <param name="Seeds">Seed node addresses (<c>akka.tcp://fleet@host:port</c>); none = this node forms its own cluster (embedded mode).</param>
+/// <param name="Seeds">Seed node addresses (<c>akka.ssl.tcp://fleet@host:port</c>); none = this node forms its own cluster (embedded mode).</param>
 /// <param name="Roles">Cluster roles of this node; embedded mode runs all of them.</param>
 /// <param name="Hocon">The node's HOCON (hocon/*.conf), put before what the features add.</param>
 /// <param name="PublicHostname">Address other nodes reach this one at, when it differs from the bound <paramref name="Hostname"/> (containers bind 0.0.0.0).</param>
@@ -70,8 +70,9 @@ public sealed record ClusterDiscoverySettings(IReadOnlyList<string> Endpoints)
         """;
 
     /// <summary>The seed addresses of what discovery resolved, sorted by host then port; an entry without a port is an error.</summary>
-    public static IReadOnlyList<Address> SeedsOf(IEnumerable<(string Host, int? Port)> resolved, string systemName) =>
-        resolved.Select(r => r.Port is { } port ? new Address("akka.tcp", systemName, r.Host, port)
+    /// <param name="protocol">This node's own remoting scheme (<c>akka.ssl.tcp</c> with TLS): the seeds speak the same.</param>
+    public static IReadOnlyList<Address> SeedsOf(IEnumerable<(string Host, int? Port)> resolved, string systemName, string protocol) =>
+        resolved.Select(r => r.Port is { } port ? new Address(protocol, systemName, r.Host, port)
                 : throw new InvalidOperationException($"discovery of {ServiceName} answered {r.Host} without a port"))
             .Distinct().OrderBy(a => a.Host, StringComparer.Ordinal).ThenBy(a => a.Port).ToList();
 
@@ -119,7 +120,7 @@ public static class ControlPlaneHosting
         builder.AddStartup(async (system, _) =>
         {
             var resolved = await Discovery.Get(system).Default.Lookup(new Lookup(ClusterDiscoverySettings.ServiceName), TimeSpan.FromSeconds(30));
-            var seeds = ClusterDiscoverySettings.SeedsOf(resolved.Addresses.Select(a => (a.Host, a.Port)), system.Name);
+            var seeds = ClusterDiscoverySettings.SeedsOf(resolved.Addresses.Select(a => (a.Host, a.Port)), system.Name, Cluster.Get(system).SelfAddress.Protocol);
             system.Log.Info("discovery of {0} found seed nodes [{1}]", ClusterDiscoverySettings.ServiceName, string.Join(", ", seeds));
             Cluster.Get(system).JoinSeedNodes(seeds);
         });

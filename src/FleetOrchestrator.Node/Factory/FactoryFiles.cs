@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using FleetOrchestrator.ControlPlane.Security;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Tuf.Crypto;
 using FleetOrchestrator.Tuf.Metadata;
@@ -14,7 +15,8 @@ public sealed record FactorySettings(string Factory, string Registry, bool Plain
 
 /// <summary>
 /// The files of a factory's data directory: <c>factory.json</c>, the TUF keys and root v1 under <c>tuf/</c>,
-/// the device CA under <c>ca/</c>, the registration token, and the SQLite journal. Secrets are created 0600.
+/// the device CA and the cluster CA under <c>ca/</c>, the first node's certificate under <c>node/</c>, the registration token,
+/// and the SQLite journal. Secrets are created 0600.
 /// </summary>
 public sealed partial class FactoryFiles(string dataDirectory)
 {
@@ -39,11 +41,13 @@ public sealed partial class FactoryFiles(string dataDirectory)
     /// Creates a new factory: every TUF key, root v1, the device CA and a registration token. A role named in
     /// <paramref name="offlineKeys"/> (root, targets) has its key written only to that file (0600), never into the
     /// data directory; the others are online in <c>tuf/keys</c> (embedded mode: all of them). Refuses a directory that
-    /// already holds a factory, and an offline key file that exists. Returns the token.
+    /// already holds a factory, and an offline key file that exists. Also the cluster CA and the certificate of the first
+    /// node, <paramref name="node"/>. Returns the token.
     /// </summary>
-    public async Task<string> InitializeAsync(FactorySettings settings, IReadOnlyDictionary<string, string>? offlineKeys = null, CancellationToken cancellation = default)
+    public async Task<string> InitializeAsync(FactorySettings settings, IReadOnlyDictionary<string, string>? offlineKeys = null, string node = DefaultNode, CancellationToken cancellation = default)
     {
         Validate(settings);
+        if (ClusterCa.NodeNameProblem(node) is { } badNode) throw new FactoryFilesException(badNode);
         offlineKeys ??= new Dictionary<string, string>();
         if (File.Exists(SettingsFile))
             throw new FactoryFilesException($"{DataDirectory} already holds a factory ({SettingsFile} exists); choose an empty data directory");
@@ -69,6 +73,8 @@ public sealed partial class FactoryFiles(string dataDirectory)
         using var ca = DeviceCa.Create(settings.Factory);
         await WriteSecretAsync(CaKeyFile, ca.PrivateKeyPem, cancellation);
         await File.WriteAllTextAsync(CaCertificateFile, ca.CertificatePem, cancellation);
+        await CreateClusterCaAsync(settings.Factory, cancellation);
+        await WriteNodeCertificateAsync(node, NodeCertificateDirectory, cancellation);
 
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
         await WriteSecretAsync(RegistrationTokenFile, token + "\n", cancellation);

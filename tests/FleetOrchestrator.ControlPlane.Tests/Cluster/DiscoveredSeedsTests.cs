@@ -47,10 +47,10 @@ public sealed class DiscoveredSeedsTests
     [Fact]
     public void Seeds_are_the_resolved_endpoints_in_one_order_and_need_ports()
     {
-        var seeds = ClusterDiscoverySettings.SeedsOf([("node2", 4053), ("node1", 4054), ("node1", 4053), ("node2", 4053)], "fleet");
-        Assert.Equal(["akka.tcp://fleet@node1:4053", "akka.tcp://fleet@node1:4054", "akka.tcp://fleet@node2:4053"], seeds.Select(s => s.ToString()));
+        var seeds = ClusterDiscoverySettings.SeedsOf([("node2", 4053), ("node1", 4054), ("node1", 4053), ("node2", 4053)], "fleet", "akka.ssl.tcp");
+        Assert.Equal(["akka.ssl.tcp://fleet@node1:4053", "akka.ssl.tcp://fleet@node1:4054", "akka.ssl.tcp://fleet@node2:4053"], seeds.Select(s => s.ToString()));
         Assert.Equal("discovery of fleet-control-plane answered node3 without a port",
-            Assert.Throws<InvalidOperationException>(() => ClusterDiscoverySettings.SeedsOf([("node3", null)], "fleet")).Message);
+            Assert.Throws<InvalidOperationException>(() => ClusterDiscoverySettings.SeedsOf([("node3", null)], "fleet", "akka.ssl.tcp")).Message);
         Assert.Equal("discovery endpoint \"node1\" is not <host>:<port>", new ClusterDiscoverySettings(["node1:4053", "node1"]).Problem);
         Assert.Null(new ClusterDiscoverySettings(["node1:4053"]).Problem);
     }

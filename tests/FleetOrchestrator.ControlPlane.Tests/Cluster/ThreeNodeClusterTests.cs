@@ -34,7 +34,7 @@ public sealed class ThreeNodeClusterTests
     {
         await using var database = await PostgresDatabase.CreateAsync();
         var seedPort = ClusterTestNode.FreePort();
-        var seed = $"akka.tcp://{ControlPlaneSettings.SystemName}@127.0.0.1:{seedPort}";
+        var seed = ClusterTestNode.Seed(seedPort);
         var first = await ClusterTestNode.StartAsync(_keys, database.ConnectionString, seedPort, [seed]);
         var second = await ClusterTestNode.StartAsync(_keys, database.ConnectionString, 0, [seed]);
         var third = await ClusterTestNode.StartAsync(_keys, database.ConnectionString, 0, [seed]);
