@@ -10,9 +10,9 @@ using FleetOrchestrator.Edge.Tests.Fetch;
 using FleetOrchestrator.Oci;
 using FleetOrchestrator.Publishing;
 using FleetOrchestrator.TestSupport;
-using static FleetOrchestrator.Edge.Tests.EndToEnd.EdgeScenario;
+using static FleetOrchestrator.EndToEnd.Tests.EdgeScenario;
 
-namespace FleetOrchestrator.Edge.Tests.EndToEnd;
+namespace FleetOrchestrator.EndToEnd.Tests.Device;
 
 /// <summary>
 /// Hostile bundles through the whole agent: a signed target whose app bundle tries to write outside its folder or make

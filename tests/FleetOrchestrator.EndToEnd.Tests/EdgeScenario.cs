@@ -5,12 +5,13 @@ using Akka.Actor;
 using Akka.Hosting;
 using CliWrap.Buffered;
 using FleetOrchestrator.ControlPlane.Publishing;
+using FleetOrchestrator.Edge.Tests;
 using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.TestSupport;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FleetOrchestrator.Edge.Tests.EndToEnd;
+namespace FleetOrchestrator.EndToEnd.Tests;
 
 /// <summary>
 /// The factory of an end-to-end test: the Docker engine (required), a registry process holding offline/busybox:static

@@ -1,12 +1,12 @@
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.Edge.Simulation;
 using FleetOrchestrator.Edge.Tests.Fetch;
+using FleetOrchestrator.Edge.Tests;
 using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.TestSupport;
-using FleetOrchestrator.Edge.Tests.EndToEnd;
-using static FleetOrchestrator.Edge.Tests.EndToEnd.EdgeScenario;
+using static FleetOrchestrator.EndToEnd.Tests.EdgeScenario;
 
-namespace FleetOrchestrator.Edge.Tests.Simulation;
+namespace FleetOrchestrator.EndToEnd.Tests.Simulation;
 
 /// <summary><c>fleet-edge simulate</c> as a process against a real node and registry: only the container runtime is simulated.</summary>
 [Collection(PublishedAppsCollection.Name)]

@@ -3,7 +3,7 @@ using System.Net;
 using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.Pbm;
 
-namespace FleetOrchestrator.Node.Tests;
+namespace FleetOrchestrator.CommandHost.Tests;
 
 /// <summary>What one pbm request returned: its frames in order and the end frame.</summary>
 public sealed record PbmResult(IReadOnlyList<ServerFrame> Frames, EndFrame End)

@@ -3,10 +3,11 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using FleetOrchestrator.CommandHost;
 using FleetOrchestrator.CommandProtocol;
+using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.Pbm;
 using FleetOrchestrator.TestSupport;
 
-namespace FleetOrchestrator.Node.Tests;
+namespace FleetOrchestrator.CommandHost.Tests;
 
 /// <summary>A node whose command host speaks TLS (the certificate of a test CA, for 127.0.0.1) and requires tokens.</summary>
 public sealed class CommandHostTlsTests : IAsyncLifetime

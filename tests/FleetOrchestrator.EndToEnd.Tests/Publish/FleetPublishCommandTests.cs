@@ -3,7 +3,7 @@ using CliWrap;
 using CliWrap.Buffered;
 using FleetOrchestrator.TestSupport;
 
-namespace FleetOrchestrator.EndToEnd.Tests;
+namespace FleetOrchestrator.EndToEnd.Tests.Publish;
 
 /// <summary>fleet-publish as an operator runs it: a process, real Docker engine, real registry.</summary>
 public class FleetPublishCommandTests : IAsyncLifetime

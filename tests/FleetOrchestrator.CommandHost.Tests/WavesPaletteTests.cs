@@ -7,8 +7,9 @@ using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Targets;
 using Microsoft.Extensions.DependencyInjection;
+using FleetOrchestrator.Node.Tests;
 
-namespace FleetOrchestrator.Node.Tests;
+namespace FleetOrchestrator.CommandHost.Tests;
 
 /// <summary>The <c>waves</c> palette against a running node (real waves singleton, registry, twins and fleet table).</summary>
 public sealed class WavesPaletteTests : IAsyncLifetime

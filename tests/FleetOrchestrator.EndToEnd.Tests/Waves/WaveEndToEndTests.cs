@@ -1,13 +1,14 @@
 using System.Text.Json;
+using FleetOrchestrator.CommandHost.Tests;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.Edge.Simulation;
-using FleetOrchestrator.Edge.Tests.EndToEnd;
 using FleetOrchestrator.Edge.Tests.Fetch;
+using FleetOrchestrator.Edge.Tests;
 using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.TestSupport;
-using static FleetOrchestrator.Edge.Tests.EndToEnd.EdgeScenario;
+using static FleetOrchestrator.EndToEnd.Tests.EdgeScenario;
 
-namespace FleetOrchestrator.Edge.Tests.Simulation;
+namespace FleetOrchestrator.EndToEnd.Tests.Waves;
 
 /// <summary>
 /// Waves as operators run them with pbm, against a real node and registry and simulated devices that really download,

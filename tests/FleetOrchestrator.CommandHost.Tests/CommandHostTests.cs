@@ -7,11 +7,12 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Targets;
+using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.Pbm;
 using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.TestSupport;
 
-namespace FleetOrchestrator.Node.Tests;
+namespace FleetOrchestrator.CommandHost.Tests;
 
 /// <summary>Each palette command against a running embedded node, over the command host's TCP endpoint.</summary>
 public sealed class CommandHostTests : IAsyncLifetime

@@ -1,6 +1,7 @@
+using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.TestSupport;
 
-namespace FleetOrchestrator.Node.Tests;
+namespace FleetOrchestrator.CommandHost.Tests;
 
 /// <summary>Node + real registry + Docker engine: <c>pbm apps publish</c> as an operator runs it, then the new target through the other palettes.</summary>
 public sealed class PbmPublishTests

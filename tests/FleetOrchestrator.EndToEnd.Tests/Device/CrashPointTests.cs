@@ -2,12 +2,13 @@ using System.Text.Json.Nodes;
 using FleetOrchestrator.Edge.Agent;
 using FleetOrchestrator.Edge.Configuration;
 using FleetOrchestrator.Edge.Tests.Fetch;
+using FleetOrchestrator.Edge.Tests;
 using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.TestSupport;
-using static FleetOrchestrator.Edge.Tests.EndToEnd.EdgeScenario;
+using static FleetOrchestrator.EndToEnd.Tests.EdgeScenario;
 
-namespace FleetOrchestrator.Edge.Tests.EndToEnd;
+namespace FleetOrchestrator.EndToEnd.Tests.Device;
 
 /// <summary>
 /// Power cuts at every named point (<see cref="CrashPoints"/>): the update runs with the point armed and the agent kills

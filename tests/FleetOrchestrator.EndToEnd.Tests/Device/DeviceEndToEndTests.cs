@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
 using FleetOrchestrator.Edge.Configuration;
 using FleetOrchestrator.Edge.Tests.Fetch;
+using FleetOrchestrator.Edge.Tests;
 using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.TestSupport;
-using static FleetOrchestrator.Edge.Tests.EndToEnd.EdgeScenario;
+using static FleetOrchestrator.EndToEnd.Tests.EdgeScenario;
 
-namespace FleetOrchestrator.Edge.Tests.EndToEnd;
+namespace FleetOrchestrator.EndToEnd.Tests.Device;
 
 /// <summary>
 /// A real node (gateway, publisher, TUF registry), a registry process and the Docker engine; <c>fleet-edge</c> runs

@@ -1,10 +1,11 @@
 using System.Net;
 using FleetOrchestrator.CommandHost;
 using FleetOrchestrator.CommandProtocol;
+using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.Pbm;
 using FleetOrchestrator.TestSupport;
 
-namespace FleetOrchestrator.Node.Tests;
+namespace FleetOrchestrator.CommandHost.Tests;
 
 /// <summary>A node with operator tokens: every session needs one, and each command its role.</summary>
 public sealed class CommandHostTokenTests : IAsyncLifetime

@@ -2,9 +2,9 @@ using FleetOrchestrator.Edge.Configuration;
 using FleetOrchestrator.Edge.Tests.Fetch;
 using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.TestSupport;
-using static FleetOrchestrator.Edge.Tests.EndToEnd.EdgeScenario;
+using static FleetOrchestrator.EndToEnd.Tests.EdgeScenario;
 
-namespace FleetOrchestrator.Edge.Tests.EndToEnd;
+namespace FleetOrchestrator.EndToEnd.Tests.Device;
 
 /// <summary>The outbox delivers events, app states and system facts to the real gateway: nothing stays pending.</summary>
 [Collection(PublishedAppsCollection.Name)]

@@ -2,9 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using FleetOrchestrator.CommandProtocol;
+using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.Protocol.DeviceApi;
 
-namespace FleetOrchestrator.Node.Tests;
+namespace FleetOrchestrator.CommandHost.Tests;
 
 /// <summary>
 /// <c>pbm groups</c> and <c>pbm devices config</c> against a running node, and what the gateway then serves each device:

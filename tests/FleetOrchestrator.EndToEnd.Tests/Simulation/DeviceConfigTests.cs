@@ -1,12 +1,13 @@
+using FleetOrchestrator.CommandHost.Tests;
 using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.Edge.Tests.Fetch;
+using FleetOrchestrator.Edge.Tests;
 using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.TestSupport;
-using FleetOrchestrator.Edge.Tests.EndToEnd;
-using static FleetOrchestrator.Edge.Tests.EndToEnd.EdgeScenario;
+using static FleetOrchestrator.EndToEnd.Tests.EdgeScenario;
 
-namespace FleetOrchestrator.Edge.Tests.Simulation;
+namespace FleetOrchestrator.EndToEnd.Tests.Simulation;
 
 /// <summary>
 /// An operator's <c>pbm devices config</c> reaching a device: the agent reads the gateway's <c>/config</c> each cycle and

@@ -7,13 +7,14 @@ using Akka.Actor;
 using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Node.Factory;
+using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.Pbm;
 using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.TestSupport;
 using FleetOrchestrator.Tuf.Crypto;
 using FleetOrchestrator.Tuf.Metadata;
 
-namespace FleetOrchestrator.Node.Tests;
+namespace FleetOrchestrator.CommandHost.Tests;
 
 /// <summary>
 /// <c>pbm keys</c> against running nodes: root rotation signed by pbm with offline key files (which never go over the

@@ -2,10 +2,11 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Hosting;
 using FleetOrchestrator.ControlPlane.Publishing;
+using FleetOrchestrator.Node.Tests;
 using FleetOrchestrator.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FleetOrchestrator.Node.Tests;
+namespace FleetOrchestrator.EndToEnd.Tests.Publish;
 
 /// <summary>Node + real registry + Docker engine: publish examples/containers through the publisher actor, then read it as a device.</summary>
 public sealed class PublishEndToEndTests
