@@ -11,7 +11,8 @@ namespace FleetOrchestrator.Edge.Agent;
 /// <param name="Begun">The update to record and run; null when <see cref="Finished"/> ends the cycle.</param>
 public sealed record CheckInDecision(IReadOnlyList<object> Records, TargetChoice Choice, UpdateBegun? Begun, CycleFinished? Finished)
 {
-    /// <param name="state">The agent's state before the check-in (its records are not applied yet when the choice is made).</param>
+    /// <param name="state">The agent's state before the check-in (its records are not applied yet when the choice is made,
+    /// so failed targets cleared by <paramref name="retryFailed"/> are left out of the choice here).</param>
     /// <param name="updateId">Made into the update's correlation id, after the target's version.</param>
     public static CheckInDecision Decide(AgentState state, TargetsChecked check, bool retryFailed, EdgeSettings settings, Guid updateId, DateTimeOffset at)
     {
@@ -22,7 +23,9 @@ public sealed record CheckInDecision(IReadOnlyList<object> Records, TargetChoice
         // Without an answer from the gateway the last known config stays.
         var config = settings.Follow(check.ConfigProblem is null ? check.Config : state.Config);
         var installed = state.Current is { } current ? new InstalledVersion(current.Name, current.Version) : null;
-        var choice = TargetSelection.Select(check.Candidates, settings.HardwareId, config.Tag, installed, state.FailedTargets, settings.DowngradeAllowed);
+        // Asked to retry, the failed targets are eligible in this very cycle, not only from the next one.
+        IReadOnlySet<string> failed = retryFailed ? new HashSet<string>() : state.FailedTargets;
+        var choice = TargetSelection.Select(check.Candidates, settings.HardwareId, config.Tag, installed, failed, settings.DowngradeAllowed);
         var ends = choice.Outcome switch
         {
             SelectionOutcome.NoTarget => CycleResult.NoTarget,

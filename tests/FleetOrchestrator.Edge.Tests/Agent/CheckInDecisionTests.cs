@@ -84,4 +84,15 @@ public sealed class CheckInDecisionTests
         Assert.Equal([new CheckedIn(At)], CheckInDecision.Decide(failed, Check(), false, Settings, UpdateId, At).Records);
         Assert.Equal([new CheckedIn(At)], CheckInDecision.Decide(AgentState.Empty, Check(), true, Settings, UpdateId, At).Records);
     }
+
+    [Fact]
+    public void A_failed_target_is_skipped_until_retry_is_asked_and_then_retried_in_the_same_cycle()
+    {
+        var failed = AgentState.Empty
+            .Apply(AgentState.Empty.Plan(Candidate("acme-3", 3), null, "3-x", At)!)
+            .Apply(new UpdateAbandoned("3-x", "broken", MarkFailed: true, RollbackFailed: false));
+
+        Assert.Null(CheckInDecision.Decide(failed, Check(Candidate("acme-3", 3)), false, Settings, UpdateId, At).Begun);
+        Assert.Equal("acme-3", CheckInDecision.Decide(failed, Check(Candidate("acme-3", 3)), true, Settings, UpdateId, At).Begun!.Target.Name);
+    }
 }

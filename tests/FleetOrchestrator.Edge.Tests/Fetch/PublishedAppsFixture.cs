@@ -16,8 +16,12 @@ public sealed class PublishedAppsFixture : IAsyncLifetime
     public IReadOnlyDictionary<string, PublishedApp> Apps { get; private set; } = null!;
     public IReadOnlyDictionary<string, string> Mirrors => new Dictionary<string, string> { [ImageReference.DockerHubDomain] = Address };
 
+    private MachineLock? _ports;
+
     public async Task InitializeAsync()
     {
+        // Edge.Tests and EndToEnd.Tests both run this collection; their runs of the published apps share host ports.
+        _ports = await MachineLock.AcquireAsync("published-apps", TimeSpan.FromMinutes(30));
         Registry = await RegistryProcess.StartAsync();
         await DockerEngine.PushAsync(await DockerEngine.BusyboxImageAsync(), Address, "offline/busybox", "static");
         const string factory = "edge";
@@ -53,6 +57,7 @@ public sealed class PublishedAppsFixture : IAsyncLifetime
     public Task DisposeAsync()
     {
         Registry.Dispose();
+        _ports?.Dispose();
         return Task.CompletedTask;
     }
 }
@@ -60,6 +65,6 @@ public sealed class PublishedAppsFixture : IAsyncLifetime
 [CollectionDefinition(Name)]
 public sealed class PublishedAppsCollection : ICollectionFixture<PublishedAppsFixture>
 {
-    /// <summary>Fetch, install and compose tests share one publish and run one after another (httpd binds 127.0.0.1:18080).</summary>
+    /// <summary>Fetch, install, compose and whole-system device tests share one publish and run one after another (httpd binds 127.0.0.1:18080); across test projects a <see cref="MachineLock"/> keeps them apart.</summary>
     public const string Name = "published apps";
 }
