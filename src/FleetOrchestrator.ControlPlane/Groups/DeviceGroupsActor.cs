@@ -6,6 +6,7 @@ using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Protocol.DeviceApi;
+using FleetOrchestrator.Infrastructure.Persistence;
 
 namespace FleetOrchestrator.ControlPlane.Groups;
 
@@ -21,7 +22,7 @@ public sealed record DeviceGroupsSettings(int SnapshotEvery, TimeSpan TwinAskTim
 /// One command at a time: while twins answer or the fleet table is read, later commands wait in the stash, so an
 /// add is done before a config or delete that follows it starts.
 /// </summary>
-public sealed class DeviceGroupsActor : ReceivePersistentActor
+public sealed class DeviceGroupsActor : SnapshottingPersistentActor
 {
     /// <summary>Twins asked at once, so a config of a large group does not flood the shard regions.</summary>
     private const int Parallelism = 64;
@@ -34,7 +35,6 @@ public sealed class DeviceGroupsActor : ReceivePersistentActor
     private readonly IActorRef _twins;
     private readonly DeviceGroupsSettings _settings;
     private readonly TimeProvider _time;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private ImmutableDictionary<string, DeviceGroup> _groups = GroupsDecisions.Empty;
 
     public DeviceGroupsActor(FleetTable fleet, IActorRef twins, DeviceGroupsSettings settings)
@@ -107,10 +107,7 @@ public sealed class DeviceGroupsActor : ReceivePersistentActor
                 _twins.Tell(new ChangeDeviceGroup(joined.DeviceId, joined.Group, config, GroupChange.Configure));
         });
         Command<ListGroups>(_ => Sender.Tell(new GroupList(_groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal).ToList())));
-        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "saving the device groups snapshot failed"));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(_ => { });
+        KeepOnlyLatestSnapshot("device groups");
     }
 
     /// <summary>Waits for the twins or the fleet table; every other command waits in the stash.</summary>

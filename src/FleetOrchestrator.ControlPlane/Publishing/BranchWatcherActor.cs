@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using FleetOrchestrator.Publishing;
+using FleetOrchestrator.Infrastructure.Persistence;
 
 namespace FleetOrchestrator.ControlPlane.Publishing;
 
@@ -12,7 +13,7 @@ namespace FleetOrchestrator.ControlPlane.Publishing;
 /// remembered (persisted) whether its publish succeeded or failed, so a restart does not publish it again and a
 /// broken commit is not retried forever — the next commit is. A cluster singleton on the publisher role.
 /// </summary>
-public sealed class BranchWatcherActor : ReceivePersistentActor, IWithTimers
+public sealed class BranchWatcherActor : SnapshottingPersistentActor, IWithTimers
 {
     private sealed record Tick
     {
@@ -26,7 +27,6 @@ public sealed class BranchWatcherActor : ReceivePersistentActor, IWithTimers
     private readonly BranchWatchSettings _settings;
     private readonly IActorRef _publisher;
     private readonly TimeSpan _publishTimeout;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private BranchWatchState _state = BranchWatchState.Empty;
     private string? _publishing;
     private bool _reading;
@@ -43,7 +43,7 @@ public sealed class BranchWatcherActor : ReceivePersistentActor, IWithTimers
         Recover<WatchedCommitHandled>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ =>
         {
-            _log.Info("watching {0} branch {1} every {2} (last handled commit: {3})", settings.Repository, settings.Branch, settings.Interval, _state.LastHandledCommit ?? "none");
+            Log.Info("watching {0} branch {1} every {2} (last handled commit: {3})", settings.Repository, settings.Branch, settings.Interval, _state.LastHandledCommit ?? "none");
             Timers.StartPeriodicTimer("poll", Tick.Instance, TimeSpan.Zero, settings.Interval);
         });
 
@@ -54,7 +54,7 @@ public sealed class BranchWatcherActor : ReceivePersistentActor, IWithTimers
             _checks++;
             if (!_state.ShouldPublish(head.Sha, _publishing)) return;
             _publishing = head.Sha;
-            _log.Info("new commit {0} on {1}: publishing it for tag {2}", head.Sha, settings.Branch, settings.Tag);
+            Log.Info("new commit {0} on {1}: publishing it for tag {2}", head.Sha, settings.Branch, settings.Tag);
             // The answer only: the job logs its progress, and no operator's session sees it.
             _publisher.Ask(new PublishTarget(PublishTarget.NewJobId(), settings.Repository, head.Sha, settings.Tag, settings.HardwareIds, null), _publishTimeout)
                 .PipeTo(Self, success: answer => new PublishAnswer(head.Sha, answer), failure: e => new PublishAnswer(head.Sha, new PublishFailed(settings.Repository, head.Sha, e.Message)));
@@ -63,7 +63,7 @@ public sealed class BranchWatcherActor : ReceivePersistentActor, IWithTimers
         {
             _reading = false;
             _checks++;
-            _log.Warning("cannot read branch {0} of {1}: {2}", settings.Branch, settings.Repository, unreadable.Reason);
+            Log.Warning("cannot read branch {0} of {1}: {2}", settings.Branch, settings.Repository, unreadable.Reason);
         });
         Command<PublishAnswer>(answer =>
         {
@@ -77,17 +77,14 @@ public sealed class BranchWatcherActor : ReceivePersistentActor, IWithTimers
             {
                 _state = _state.Apply(e);
                 _publishing = null;
-                if (e.Failure is null) _log.Info("commit {0} published as {1}", e.CommitSha, e.Target);
-                else _log.Warning("commit {0} was not published: {1}", e.CommitSha, e.Failure);
+                if (e.Failure is null) Log.Info("commit {0} published as {1}", e.CommitSha, e.Target);
+                else Log.Warning("commit {0} was not published: {1}", e.CommitSha, e.Failure);
                 if (_state.Handled % 50 == 0) SaveSnapshot(_state);
             });
         });
         Command<GetBranchWatchStatus>(_ => Sender.Tell(new BranchWatchStatus(settings.Repository, settings.Branch, _state.LastHandledCommit,
             _state.LastTarget, _state.LastFailure, _state.Handled, _checks, _publishing)));
-        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "saving a branch watcher snapshot failed"));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(_ => { });
+        KeepOnlyLatestSnapshot("branch watcher");
     }
 
     public override string PersistenceId { get; }

@@ -6,6 +6,7 @@ using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Tuf.Crypto;
 using FleetOrchestrator.Tuf.Metadata;
 using FleetOrchestrator.Tuf.Repository;
+using FleetOrchestrator.Infrastructure.Persistence;
 
 namespace FleetOrchestrator.ControlPlane.Targets;
 
@@ -14,7 +15,7 @@ namespace FleetOrchestrator.ControlPlane.Targets;
 /// re-signs metadata before it expires, and publishes the signed metadata to every gateway through
 /// distributed pub/sub. Each change is computed on a copy and applied only once its events are persisted.
 /// </summary>
-public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
+public sealed class TargetRegistryActor : SnapshottingPersistentActor, IWithTimers
 {
     private sealed record RefreshTick
     {
@@ -30,7 +31,6 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
     private readonly TargetRegistrySettings _settings;
     private readonly RegistryKeys _keys;
     private readonly TimeProvider _time;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private RepositoryState? _state;
     private TufRepository? _repository;
 
@@ -65,15 +65,12 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
             ? $"{pending.Count} request(s) wait for offline signatures" : "nothing waits for offline signatures")));
         Command<OldKeysDeleted>(deleted =>
         {
-            if (deleted.Failure is not null) _log.Warning(deleted.Failure, "deleting the files of dropped online keys failed");
-            else if (deleted.Files.Count > 0) _log.Info("deleted dropped online key files [{0}]", string.Join(", ", deleted.Files));
+            if (deleted.Failure is not null) Log.Warning(deleted.Failure, "deleting the files of dropped online keys failed");
+            else if (deleted.Files.Count > 0) Log.Info("deleted dropped online key files [{0}]", string.Join(", ", deleted.Files));
         });
         Command<GetRepositoryMetadata>(_ => Sender.Tell(TargetsDecisions.MetadataOf(_repository!.State, LastSequenceNr)));
         Command<RefreshTick>(_ => HandleRefresh());
-        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "saving a target registry snapshot failed; recovery replays more events"));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "deleting old target registry snapshots failed"));
+        KeepOnlyLatestSnapshot("target registry");
     }
 
     public override string PersistenceId { get; }
@@ -100,7 +97,7 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
     private void Started()
     {
         _repository = TufRepository.Load(_state!, _keys.Signers, _settings.Options, _time);
-        _log.Info("target registry of {0}: {1} root version(s), tags [{2}]", _settings.Factory, _state!.Roots.Count, string.Join(", ", _state.Tags.Keys));
+        Log.Info("target registry of {0}: {1} root version(s), tags [{2}]", _settings.Factory, _state!.Roots.Count, string.Join(", ", _state.Tags.Keys));
         LogRootKeyPlace();
         Timers.StartPeriodicTimer("refresh", RefreshTick.Instance, TimeSpan.Zero, _settings.RefreshCheckInterval);
         PublishMetadata();
@@ -125,7 +122,7 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
         }
         PersistAllAndApply(events, () =>
         {
-            _log.Info("{0}: re-signed tags [{1}]", what, string.Join(", ", events.Select(e => e.Tag)));
+            Log.Info("{0}: re-signed tags [{1}]", what, string.Join(", ", events.Select(e => e.Tag)));
             replyTo.Tell(reply is null ? decision.Answer! : reply(decision.Answer!));
         });
     }
@@ -133,7 +130,7 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
     private bool Refuse(IActorRef replyTo, string what, string subject, string? refusal)
     {
         if (refusal is null) return false;
-        _log.Warning("{0} refused: {1}", what, refusal);
+        Log.Warning("{0} refused: {1}", what, refusal);
         replyTo.Tell(new Refused(subject, refusal));
         return true;
     }
@@ -142,7 +139,7 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
     {
         var events = TargetsDecisions.RefreshExpiring(_repository!, _keys.Signers, _time);
         if (events.Count == 0) return;
-        PersistAllAndApply(events, () => _log.Info("re-signed expiring metadata of tags [{0}]", string.Join(", ", events.Select(e => e.Tag))));
+        PersistAllAndApply(events, () => Log.Info("re-signed expiring metadata of tags [{0}]", string.Join(", ", events.Select(e => e.Tag))));
     }
 
     /// <summary>Persists the events, then applies them, publishes the new metadata and runs <paramref name="done"/>.</summary>
@@ -163,9 +160,9 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
     private void LogRootKeyPlace()
     {
         if (KeysDecisions.RolesOnline(_repository!, _keys.Signers).Contains(Role.Root))
-            _log.Warning("embedded mode: the TUF root key is online on this node; for demos only, production keeps root offline (fleet-node init --offline-root)");
+            Log.Warning("embedded mode: the TUF root key is online on this node; for demos only, production keeps root offline (fleet-node init --offline-root)");
         else
-            _log.Info("the TUF root key is offline: root changes are signed client-side with pbm keys rotate-root --key <root key file>");
+            Log.Info("the TUF root key is offline: root changes are signed client-side with pbm keys rotate-root --key <root key file>");
     }
 
     private void RotateOnlineKey(RotateOnlineKey rotate)
@@ -226,7 +223,7 @@ public sealed class TargetRegistryActor : ReceivePersistentActor, IWithTimers
             PublishMetadata();
             _settings.KeyStore?.DeleteAllBut(keep).PipeTo(Self, success: files => new OldKeysDeleted(files, null), failure: e => new OldKeysDeleted([], e));
             var resigned = signed.Tags.Count == 0 ? "" : $"; re-signed tags [{string.Join(", ", signed.Tags.Keys.Order(StringComparer.Ordinal))}]";
-            _log.Info("{0}: root v{1} committed{2}", what, _state.Roots.Count, resigned);
+            Log.Info("{0}: root v{1} committed{2}", what, _state.Roots.Count, resigned);
             LogRootKeyPlace();
             replyTo.Tell(_keys.Answer(_repository, $"{what}: root v{_state.Roots.Count} signed{resigned}"));
         });

@@ -6,6 +6,7 @@ using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.Protocol.Decisions;
+using FleetOrchestrator.Infrastructure.Persistence;
 
 namespace FleetOrchestrator.ControlPlane.Waves;
 
@@ -17,7 +18,7 @@ namespace FleetOrchestrator.ControlPlane.Waves;
 /// bookkeeping of handing views out: the <see cref="AssigningWindow"/> and <see cref="MovedViews"/>. Runs under
 /// <see cref="WavesStatusActor"/>, which answers the queries.
 /// </summary>
-public sealed class WavesActor : ReceivePersistentActor, IWithTimers
+public sealed class WavesActor : SnapshottingPersistentActor, IWithTimers
 {
     private sealed record Evaluate
     {
@@ -31,7 +32,6 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
     private readonly IActorRef _targetRegistry;
     private readonly WavesSettings _settings;
     private readonly TimeProvider _time;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ViewHandout _views;
     private ImmutableDictionary<string, WaveRecord> _waves = WavesDecisions.Empty;
     private bool _evaluating;
@@ -77,7 +77,7 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         {
             _views.AdvanceMovedViews(Now);
             if (_views.Window.ForgetLost(Now) is > 0 and var lost)
-                _log.Warning("{0} twins did not answer their wave view within {1}; handing out more", lost, _settings.TwinAnswerTimeout);
+                Log.Warning("{0} twins did not answer their wave view within {1}; handing out more", lost, _settings.TwinAnswerTimeout);
             HandOut();
             StartEvaluation();
         });
@@ -86,17 +86,14 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         {
             if (_views.Answered(answered, Now)) HandOut();
         });
-        Command<TagViewsAdvanced>(advanced => _log.Info("views of tag {0} advanced to version {1}: moved devices read their new view", advanced.Tag, advanced.TargetsVersion));
-        Command<Refused>(refused => _log.Warning("advancing the views of tag {0} failed: {1}", refused.Subject, refused.Reason));
+        Command<TagViewsAdvanced>(advanced => Log.Info("views of tag {0} advanced to version {1}: moved devices read their new view", advanced.Tag, advanced.TargetsVersion));
+        Command<Refused>(refused => Log.Warning("advancing the views of tag {0} failed: {1}", refused.Subject, refused.Reason));
         Command<Status.Failure>(failure =>
         {
             _evaluating = false;
-            _log.Warning(failure.Cause, "evaluating waves failed; trying again at the next interval");
+            Log.Warning(failure.Cause, "evaluating waves failed; trying again at the next interval");
         });
-        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "saving the waves snapshot failed"));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(_ => { });
+        KeepOnlyLatestSnapshot("waves");
     }
 
     /// <summary>Waits for the target registry (its view change must be signed before the wave records it); other commands wait in the stash.</summary>
@@ -147,7 +144,7 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
         PersistAndAnswer(WavesDecisions.ViewChanged(_waves, answered.Command, changed, Now).Events, wave, answered.ReplyTo, () =>
         {
             var record = _waves[wave];
-            _log.Info("wave {0}: {1}", wave, record.Status);
+            Log.Info("wave {0}: {1}", wave, record.Status);
             if (record.IsOpen) return;
             // An ended wave hands its devices back to production: after complete that view has the wave's target.
             _views.Window.HandBack(record.Tag, record.Devices);
@@ -182,7 +179,7 @@ public sealed class WavesActor : ReceivePersistentActor, IWithTimers
             _views.Move(wave.Tag, wave.Wave, released.DeviceIds, Now);
         }
         if (e is WaveStageDecided { Status: StageStatus.Tripped } tripped)
-            _log.Warning("wave {0} stage {1} tripped: {2}", tripped.Wave, tripped.Stage, tripped.Reason);
+            Log.Warning("wave {0} stage {1} tripped: {2}", tripped.Wave, tripped.Stage, tripped.Reason);
         if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(new WavesSnapshot(_waves.Values.ToList()));
     }
 

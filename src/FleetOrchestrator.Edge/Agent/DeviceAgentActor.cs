@@ -4,6 +4,7 @@ using Akka.Persistence;
 using FleetOrchestrator.Edge.Configuration;
 using FleetOrchestrator.Edge.Outbox;
 using FleetOrchestrator.Protocol.DeviceApi;
+using FleetOrchestrator.Infrastructure.Persistence;
 
 namespace FleetOrchestrator.Edge.Agent;
 
@@ -13,7 +14,7 @@ namespace FleetOrchestrator.Edge.Agent;
 /// (<see cref="UpdateStepRunner"/>) and its outcome is recorded before the next step begins, so a restart continues from the
 /// last recorded step (or finishes a rollback). Reports go to the <see cref="EventOutboxActor"/> child, the status file to an <see cref="AgentStatusWriter"/>.
 /// </summary>
-public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
+public sealed class DeviceAgentActor : SnapshottingPersistentActor, IWithTimers
 {
     private const int SnapshotEvery = 50;
     private const string PollTimer = "poll";
@@ -21,7 +22,6 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
     private readonly EdgeSettings _settings;
     private readonly TimeProvider _time;
     private readonly bool _poll;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly UpdateStepRunner _steps;
     private readonly IActorRef _outbox;
     private readonly AgentReports _reports = new();
@@ -42,7 +42,7 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         PersistenceId = journalKey is null ? "device-agent" : $"device-agent-{journalKey}";
         _steps = new UpdateStepRunner(steps, settings, Self);
         _outbox = Context.ActorOf(EventOutboxActor.PropsFor(gateway, settings.OutboxBatchSize, settings.OutboxRetryInterval, journalKey), "event-outbox");
-        _status = new AgentStatusWriter(settings, _log);
+        _status = new AgentStatusWriter(settings, Log);
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -68,7 +68,7 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         Command<RolledBack>(OnRolledBack);
         Command<StatesRead>(OnStatesRead);
         Command<SystemInfoRead>(read => _outbox.Tell(AgentReports.SystemInfo(read.Info)));
-        Command<Status.Failure>(failure => _log.Warning("reading app states or system facts failed: {Reason}", failure.Cause.Message));
+        Command<Status.Failure>(failure => Log.Warning("reading app states or system facts failed: {Reason}", failure.Cause.Message));
         Command<OutboxPending>(pending => _status.PendingReportsChanged(pending.Count));
         Command<FlushOutbox>(flush =>
         {
@@ -80,10 +80,7 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         {
             if (_flushing.TryDequeue(out var asker)) _status.AnswerWhenWritten(asker, flushed);
         });
-        Command<SaveSnapshotSuccess>(success => DeleteMessages(success.Metadata.SequenceNr));
-        Command<SaveSnapshotFailure>(failure => _log.Warning("agent snapshot failed: {Reason}", failure.Cause.Message));
-        Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(failure => _log.Warning("agent journal cleanup failed: {Reason}", failure.Cause.Message));
+        DeleteEventsCoveredBySnapshots("agent");
     }
 
     public override string PersistenceId { get; }
@@ -114,7 +111,7 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         if (_state.Update is { } update)
         {
             // Only an update recovered from the journal is under way here: queue again the events its phase implies (never stored?).
-            _log.Info("resuming update {CorrelationId} to {Target} at step {Phase}", update.CorrelationId, update.Target.Name, update.Phase);
+            Log.Info("resuming update {CorrelationId} to {Target} at step {Phase}", update.CorrelationId, update.Target.Name, update.Phase);
             Queue(UpdateEvents.ImpliedBy(update, _time.GetUtcNow()));
             _steps.RunAfter(update, Context);
             return;
@@ -125,14 +122,14 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
     private void OnChecked(CheckDone check)
     {
         var targets = check.Targets;
-        foreach (var skipped in targets.Skipped) _log.Warning("target skipped: {Problem}", skipped);
-        if (targets.ConfigProblem is { } problem) _log.Warning("no config from the gateway ({Problem}); keeping {Config}", problem, Config);
+        foreach (var skipped in targets.Skipped) Log.Warning("target skipped: {Problem}", skipped);
+        if (targets.ConfigProblem is { } problem) Log.Warning("no config from the gateway ({Problem}); keeping {Config}", problem, Config);
         var decision = CheckInDecision.Decide(_state, targets, check.RetryFailed, _settings, Guid.NewGuid(), _time.GetUtcNow());
         foreach (var record in decision.Records)
         {
-            if (record is FailedTargetsCleared) _log.Info("retrying failed targets {Targets}", string.Join(", ", _state.FailedTargets));
+            if (record is FailedTargetsCleared) Log.Info("retrying failed targets {Targets}", string.Join(", ", _state.FailedTargets));
             if (record is ConfigReceived received)
-                _log.Info("config from the gateway: {Config} (was {Previous})", received.Config?.ToString() ?? "none, edge.conf applies", Config);
+                Log.Info("config from the gateway: {Config} (was {Previous})", received.Config?.ToString() ?? "none, edge.conf applies", Config);
             PersistRecord(record);
         }
         if (decision.Begun is not { } begun)
@@ -140,7 +137,7 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
             Finish(decision.Finished!);
             return;
         }
-        _log.Info("update {CorrelationId}: {Reason}; install [{Install}], remove [{Remove}]", begun.CorrelationId, decision.Choice.Reason,
+        Log.Info("update {CorrelationId}: {Reason}; install [{Install}], remove [{Remove}]", begun.CorrelationId, decision.Choice.Reason,
             string.Join(", ", begun.Install), string.Join(", ", begun.Remove));
         PersistRecord(begun, () =>
         {
@@ -193,14 +190,14 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
         var (confirmed, finished) = UpdateEndings.Confirmed(update, done.Notes, _time.GetUtcNow());
         PersistRecord(confirmed, () =>
         {
-            if (done.Notes.Length > 0) _log.Warning("update {CorrelationId} confirmed; clean-up notes: {Notes}", done.CorrelationId, done.Notes);
+            if (done.Notes.Length > 0) Log.Warning("update {CorrelationId} confirmed; clean-up notes: {Notes}", done.CorrelationId, done.Notes);
             Finish(finished, confirmed.Report);
         });
     }
 
     private void BeginRollback(UpdateInProgress update, string reason)
     {
-        _log.Warning("update {CorrelationId} failed, rolling back: {Reason}", update.CorrelationId, reason);
+        Log.Warning("update {CorrelationId} failed, rolling back: {Reason}", update.CorrelationId, reason);
         PersistRecord(new RollbackBegun(update.CorrelationId, reason), () => _steps.RunAfter(_state.Update!, Context));
     }
 
@@ -216,8 +213,8 @@ public sealed class DeviceAgentActor : ReceivePersistentActor, IWithTimers
     {
         if (closing is not null) Queue(closing);
         _busy = false;
-        if (finished.ExitCode == 0) _log.Info("cycle ended {Result}: {Message}", finished.Result, finished.Message);
-        else _log.Warning("cycle ended {Result}: {Message}", finished.Result, finished.Message);
+        if (finished.ExitCode == 0) Log.Info("cycle ended {Result}: {Message}", finished.Result, finished.Message);
+        else Log.Warning("cycle ended {Result}: {Message}", finished.Result, finished.Message);
         _status.CycleEnded($"{finished.Result}: {finished.Message}");
         _steps.ReadStates(_state.Current, _waiting.ToList(), finished);
         _waiting.Clear();

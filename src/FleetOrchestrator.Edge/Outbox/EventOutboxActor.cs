@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using FleetOrchestrator.Edge.Gateway;
+using FleetOrchestrator.Infrastructure.Persistence;
 
 namespace FleetOrchestrator.Edge.Outbox;
 
@@ -14,7 +15,7 @@ namespace FleetOrchestrator.Edge.Outbox;
 /// keeps the batch and retries after the retry interval; only 400, 413 and 422 — the gateway refusing that
 /// content for good — drop it, with an error in the log, so it cannot block the queue forever.
 /// </summary>
-public sealed class EventOutboxActor : ReceivePersistentActor, IWithTimers
+public sealed class EventOutboxActor : SnapshottingPersistentActor, IWithTimers
 {
     private const int SnapshotEvery = 100;
     private const string RetryTimer = "retry";
@@ -22,7 +23,6 @@ public sealed class EventOutboxActor : ReceivePersistentActor, IWithTimers
     private readonly HttpClient _gateway;
     private readonly int _batchSize;
     private readonly TimeSpan _retryInterval;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private OutboxState _state = OutboxState.Empty;
     private bool _sending;
     private readonly List<IActorRef> _flushWaiters = [];
@@ -72,10 +72,7 @@ public sealed class EventOutboxActor : ReceivePersistentActor, IWithTimers
         });
         Command<Retry>(_ => SendNext());
         Command<Sent>(OnSent);
-        Command<SaveSnapshotSuccess>(success => DeleteMessages(success.Metadata.SequenceNr));
-        Command<SaveSnapshotFailure>(failure => _log.Warning("outbox snapshot failed: {Reason}", failure.Cause.Message));
-        Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(failure => _log.Warning("outbox journal cleanup failed: {Reason}", failure.Cause.Message));
+        DeleteEventsCoveredBySnapshots("outbox");
     }
 
     public override string PersistenceId { get; }
@@ -123,10 +120,10 @@ public sealed class EventOutboxActor : ReceivePersistentActor, IWithTimers
         var done = status is >= 200 and < 300;
         var refusedForGood = status is 400 or 413 or 422;
         if (refusedForGood)
-            _log.Error("the gateway refused {Count} report(s) for /{Endpoint} for good, dropping them: {Problem}", sent.Batch.Count, sent.Batch.Endpoint, sent.Problem);
+            Log.Error("the gateway refused {Count} report(s) for /{Endpoint} for good, dropping them: {Problem}", sent.Batch.Count, sent.Batch.Endpoint, sent.Problem);
         if (!done && !refusedForGood)
         {
-            _log.Info("{Count} report(s) for /{Endpoint} not delivered, retrying in {Interval}: {Problem}", sent.Batch.Count, sent.Batch.Endpoint, _retryInterval, sent.Problem);
+            Log.Info("{Count} report(s) for /{Endpoint} not delivered, retrying in {Interval}: {Problem}", sent.Batch.Count, sent.Batch.Endpoint, _retryInterval, sent.Problem);
             AnswerFlushWaiters();
             Timers.StartSingleTimer(RetryTimer, new Retry(), _retryInterval);
             return;
