@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using FleetOrchestrator.CommandProtocol;
+using FleetOrchestrator.Infrastructure.Hosting;
 using AkkaConfig = Akka.Configuration.Config;
 
 namespace FleetOrchestrator.CommandHost;
@@ -26,21 +27,21 @@ public sealed record CommandHostSettings(
     public static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The <c>fleet.command-host</c> section of the node's HOCON and the port from the node options; the tokens
+    /// The <c>fleet.command-host</c> section of the node's HOCON (every key required: defaults live in hocon/command-host.conf) and the port from the node options; the tokens
     /// file (if named) is read relative to the data directory.
     /// </summary>
     public static CommandHostSettings From(AkkaConfig hocon, int port, string dataDirectory)
     {
-        var tokensFile = hocon.GetString("fleet.command-host.tokens-file", "");
+        var tokensFile = hocon.RequiredString("fleet.command-host.tokens-file");
         var tokens = tokensFile.Length == 0 ? OperatorTokens.None : OperatorTokens.Load(Path.Combine(dataDirectory, tokensFile));
-        var certificateFile = hocon.GetString("fleet.command-host.tls.certificate", "");
+        var certificateFile = hocon.RequiredString("fleet.command-host.tls.certificate");
         var certificate = certificateFile.Length == 0 ? null
-            : LoadCertificate(Path.Combine(dataDirectory, certificateFile), Path.Combine(dataDirectory, hocon.GetString("fleet.command-host.tls.key", "")));
-        var settings = new CommandHostSettings(hocon.GetString("fleet.command-host.hostname", "127.0.0.1"), port, tokens,
-            hocon.GetTimeSpan("fleet.command-host.ask-timeout", TimeSpan.FromSeconds(10)),
-            hocon.GetTimeSpan("fleet.command-host.publish-timeout", TimeSpan.FromMinutes(30)),
-            hocon.GetTimeSpan("fleet.command-host.offline-after", TimeSpan.FromHours(1)),
-            hocon.GetInt("fleet.command-host.max-sessions", 32), certificate);
+            : LoadCertificate(Path.Combine(dataDirectory, certificateFile), Path.Combine(dataDirectory, hocon.RequiredString("fleet.command-host.tls.key")));
+        var settings = new CommandHostSettings(hocon.RequiredString("fleet.command-host.hostname"), port, tokens,
+            hocon.RequiredDuration("fleet.command-host.ask-timeout"),
+            hocon.RequiredDuration("fleet.command-host.publish-timeout"),
+            hocon.RequiredDuration("fleet.command-host.offline-after"),
+            hocon.RequiredInt("fleet.command-host.max-sessions"), certificate);
         settings.Validate();
         return settings;
     }

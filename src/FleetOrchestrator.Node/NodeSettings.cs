@@ -4,6 +4,7 @@ using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
+using FleetOrchestrator.Infrastructure.Hosting;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.Node.Gateway;
 using FleetOrchestrator.Tuf.Crypto;
@@ -30,44 +31,35 @@ public sealed record NodeSettings(
     public static NodeSettings Bind(AkkaConfig hocon, FactorySettings factory, byte[] root, IReadOnlyList<ISigner> signers, OnlineKeyStore? keyStore)
     {
         var twins = new DeviceTwinSettings(
-            Int(hocon, "fleet.devices.shards"),
-            Duration(hocon, "akka.cluster.sharding.passivate-idle-entity-after"),
-            Int(hocon, "fleet.devices.snapshot-every"),
-            Duration(hocon, "fleet.devices.last-seen-resolution"));
+            hocon.RequiredInt("fleet.devices.shards"),
+            hocon.RequiredDuration("akka.cluster.sharding.passivate-idle-entity-after"),
+            hocon.RequiredInt("fleet.devices.snapshot-every"),
+            hocon.RequiredDuration("fleet.devices.last-seen-resolution"));
         return new NodeSettings(
             new TargetRegistrySettings(factory.Factory, root, signers,
-                new RepositoryOptions { TimestampLifetime = Duration(hocon, "fleet.targets.timestamp-lifetime") },
-                Duration(hocon, "fleet.targets.refresh-check-interval"), Int(hocon, "fleet.targets.snapshot-every"), KeyStore: keyStore),
+                new RepositoryOptions { TimestampLifetime = hocon.RequiredDuration("fleet.targets.timestamp-lifetime") },
+                hocon.RequiredDuration("fleet.targets.refresh-check-interval"), hocon.RequiredInt("fleet.targets.snapshot-every"), KeyStore: keyStore),
             new PublisherSettings(factory.Factory, factory.Registry, factory.PlainHttp, factory.Mirrors ?? new Dictionary<string, string>(),
-                Duration(hocon, "fleet.publishing.record-timeout"), Duration(hocon, "fleet.publishing.retry-backoff"), Int(hocon, "fleet.publishing.max-retries"),
+                hocon.RequiredDuration("fleet.publishing.record-timeout"), hocon.RequiredDuration("fleet.publishing.retry-backoff"), hocon.RequiredInt("fleet.publishing.max-retries"),
                 Watch(hocon)),
             twins,
-            new FleetProjectionSettings(Int(hocon, "fleet.fleet-table.batch-size"), Duration(hocon, "fleet.fleet-table.batch-window")),
-            new DeviceGroupsSettings(Int(hocon, "fleet.groups.snapshot-every"), Duration(hocon, "fleet.groups.twin-timeout")),
-            new WavesSettings(Duration(hocon, "fleet.waves.evaluate-every"), Int(hocon, "fleet.waves.snapshot-every"), Duration(hocon, "fleet.waves.registry-timeout"),
-                Int(hocon, "fleet.waves.assigning-window"), Duration(hocon, "fleet.waves.answer-timeout")),
-            new GatewaySettings(Required(hocon, "fleet.gateway.device-requests-per-second", p => hocon.GetDouble(p)),
-                Int(hocon, "fleet.gateway.device-request-burst"), twins.LastSeenResolution));
+            new FleetProjectionSettings(hocon.RequiredInt("fleet.fleet-table.batch-size"), hocon.RequiredDuration("fleet.fleet-table.batch-window")),
+            new DeviceGroupsSettings(hocon.RequiredInt("fleet.groups.snapshot-every"), hocon.RequiredDuration("fleet.groups.twin-timeout")),
+            new WavesSettings(hocon.RequiredDuration("fleet.waves.evaluate-every"), hocon.RequiredInt("fleet.waves.snapshot-every"), hocon.RequiredDuration("fleet.waves.registry-timeout"),
+                hocon.RequiredInt("fleet.waves.assigning-window"), hocon.RequiredDuration("fleet.waves.answer-timeout")),
+            new GatewaySettings(hocon.RequiredDouble("fleet.gateway.device-requests-per-second"),
+                hocon.RequiredInt("fleet.gateway.device-request-burst"), twins.LastSeenResolution));
     }
 
     /// <summary>The branch to publish on every new commit; null when <c>fleet.publishing.watch.repository</c> is empty (off).</summary>
     private static BranchWatchSettings? Watch(AkkaConfig hocon)
     {
-        var repository = Required(hocon, "fleet.publishing.watch.repository", path => hocon.GetString(path));
+        var repository = hocon.RequiredString("fleet.publishing.watch.repository");
         return repository.Length == 0 ? null : new BranchWatchSettings(repository,
-            Required(hocon, "fleet.publishing.watch.branch", path => hocon.GetString(path)),
-            Required(hocon, "fleet.publishing.watch.tag", path => hocon.GetString(path)),
-            Required(hocon, "fleet.publishing.watch.hardware-ids", path => hocon.GetStringList(path)).ToList(),
-            Duration(hocon, "fleet.publishing.watch.interval"));
+            hocon.RequiredString("fleet.publishing.watch.branch"),
+            hocon.RequiredString("fleet.publishing.watch.tag"),
+            hocon.Required("fleet.publishing.watch.hardware-ids", path => hocon.GetStringList(path)).ToList(),
+            hocon.RequiredDuration("fleet.publishing.watch.interval"));
     }
 
-    private static int Int(AkkaConfig hocon, string path) => Required(hocon, path, p => hocon.GetInt(p));
-
-    private static TimeSpan Duration(AkkaConfig hocon, string path) => Required(hocon, path, p => hocon.GetTimeSpan(p));
-
-    private static T Required<T>(AkkaConfig hocon, string path, Func<string, T> read) =>
-        hocon.HasPath(path) ? read(path) : throw new NodeSettingsException($"{path} is missing from the node's HOCON (hocon/*.conf, or the folder --hocon names)");
 }
-
-/// <summary>A setting the node cannot start without is missing or wrong.</summary>
-public sealed class NodeSettingsException(string message) : Exception(message);

@@ -1,3 +1,4 @@
+using FleetOrchestrator.Infrastructure.Hosting;
 using FleetOrchestrator.CommandHost;
 using FleetOrchestrator.Node;
 using FleetOrchestrator.Node.Factory;
@@ -33,7 +34,7 @@ try
             return 2;
     }
 }
-catch (Exception e) when (e is FactoryFilesException or UsageException or CommandHostConfigurationException or NodeSettingsException)
+catch (Exception e) when (e is FactoryFilesException or UsageException or CommandHostConfigurationException or SettingsException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;

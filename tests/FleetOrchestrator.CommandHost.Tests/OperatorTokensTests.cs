@@ -1,4 +1,5 @@
 using FleetOrchestrator.CommandProtocol;
+using FleetOrchestrator.Infrastructure.Hosting;
 
 namespace FleetOrchestrator.CommandHost.Tests;
 
@@ -76,13 +77,17 @@ public sealed class OperatorTokensTests
     [Fact]
     public void Settings_come_from_hocon_and_a_missing_tokens_file_is_refused()
     {
-        var hocon = Akka.Configuration.ConfigurationFactory.ParseString("fleet.command-host { offline-after = 2h, tokens-file = \"missing-tokens\" }");
-        var defaults = CommandHostSettings.From(Akka.Configuration.ConfigurationFactory.ParseString("fleet.command-host.offline-after = 2h"), 9110, "/nonexistent");
+        // The node's shipped hocon/command-host.conf holds the defaults; tests override keys on top of it, as an operator would.
+        var shipped = Akka.Configuration.ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "command-host.conf")));
+        var hocon = Akka.Configuration.ConfigurationFactory.ParseString("fleet.command-host { offline-after = 2h, tokens-file = \"missing-tokens\" }").WithFallback(shipped);
+        var defaults = CommandHostSettings.From(Akka.Configuration.ConfigurationFactory.ParseString("fleet.command-host.offline-after = 2h").WithFallback(shipped), 9110, "/nonexistent");
 
         var refused = Assert.Throws<CommandHostConfigurationException>(() => CommandHostSettings.From(hocon, 9110, "/nonexistent"));
+        var missing = Assert.Throws<SettingsException>(() => CommandHostSettings.From(Akka.Configuration.ConfigurationFactory.ParseString("fleet.command-host.offline-after = 2h"), 9110, "/nonexistent"));
 
         Assert.Equal(("127.0.0.1", 9110, TimeSpan.FromHours(2), false), (defaults.Hostname, defaults.Port, defaults.OfflineAfter, defaults.Tokens.Required));
         Assert.Equal("operator tokens file /nonexistent/missing-tokens does not exist", refused.Message);
+        Assert.StartsWith("fleet.command-host.tokens-file is missing", missing.Message);
     }
 }
 
