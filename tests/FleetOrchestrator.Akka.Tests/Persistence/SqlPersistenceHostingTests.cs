@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Hosting;
-using Akka.Persistence;
 using Akka.Persistence.Sql.Hosting;
 using FleetOrchestrator.Infrastructure.Persistence;
 using Microsoft.Data.Sqlite;
@@ -21,32 +20,13 @@ public sealed class SqlPersistenceHostingTests : IDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    /// <summary>Persists what it is told and answers "seen" with everything it holds, recovered events first.</summary>
-    private sealed class Log : UntypedPersistentActor
-    {
-        private readonly List<string> _seen = [];
-
-        public override string PersistenceId => "log";
-
-        protected override void OnRecover(object message)
-        {
-            if (message is string text) _seen.Add(text);
-        }
-
-        protected override void OnCommand(object message)
-        {
-            if (message is "seen") Sender.Tell(_seen.ToArray());
-            else if (message is string text) Persist(text, _seen.Add);
-        }
-    }
-
     private static async Task<string[]> PersistThenReadAsync(Action<AkkaConfigurationBuilder> persistence, params string[] events)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddAkka("journal-test", akka => persistence(akka));
         using var host = builder.Build();
         await host.StartAsync();
-        var log = host.Services.GetRequiredService<ActorSystem>().ActorOf(Props.Create(() => new Log()));
+        var log = host.Services.GetRequiredService<ActorSystem>().ActorOf(Recorder<string>.PropsFor("log"));
         foreach (var e in events) log.Tell(e);
         var seen = await log.Ask<string[]>("seen", TimeSpan.FromSeconds(30));
         await host.StopAsync();
