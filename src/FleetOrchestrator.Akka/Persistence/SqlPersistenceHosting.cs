@@ -24,7 +24,7 @@ public static class SqlPersistenceHosting
         Action<AkkaPersistenceJournalBuilder>? journal = null)
     {
         var sqlite = providerName == SqliteProvider;
-        if (sqlite) UseWriteAheadLog(connectionString);
+        if (sqlite) PrepareSqliteFile(connectionString);
         // Tags live in the journal row (Csv), not in the tag table: with linq2db 6.5.1 the plugin's tag-table read
         // aggregates each returned row's tags with a subquery over the whole tags table (GROUP_CONCAT(CASE …) with
         // no WHERE), so every EventsByTag batch cost O(journal size) per row. Csv reads are a range scan on the
@@ -49,14 +49,21 @@ public static class SqlPersistenceHosting
 
     /// <summary>
     /// Puts the SQLite file in write-ahead-log mode (a setting stored in the file, so once is enough): writes and
-    /// reads (recoveries, the read journal's polling) no longer block each other, and a crash leaves no half-written transaction.
+    /// reads (recoveries, the read journal's polling) no longer block each other, and a crash leaves no half-written
+    /// transaction. A journal table made with the plugin's default tag storage (the agent's, before it shared this
+    /// setup) has no <c>tags</c> column, which reads with tags in the row select: it gets the column, empty (the
+    /// agent never tagged an event).
     /// </summary>
-    private static void UseWriteAheadLog(string connectionString)
+    private static void PrepareSqliteFile(string connectionString)
     {
         using var connection = new SqliteConnection(connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL";
+        command.ExecuteNonQuery();
+        command.CommandText = "SELECT COUNT(*) > 0 AND SUM(name = 'tags') = 0 FROM pragma_table_info('journal')";
+        if ((long)command.ExecuteScalar()! == 0) return;
+        command.CommandText = "ALTER TABLE journal ADD COLUMN tags NVarChar(100) NULL";
         command.ExecuteNonQuery();
     }
 }

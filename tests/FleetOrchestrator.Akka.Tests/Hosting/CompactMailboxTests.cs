@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.Persistence;
 using Akka.TestKit.Xunit2;
 using FleetOrchestrator.Infrastructure.Hosting;
 
@@ -72,35 +71,10 @@ public sealed class CompactDequeMessageQueueTests
 public sealed class CompactMailboxActorTests() : TestKit(ConfigurationFactory.ParseString(CompactMailbox.Hocon)
     .WithFallback("akka.persistence.journal.plugin = \"akka.persistence.journal.inmem\"\nakka.persistence.snapshot-store.plugin = \"akka.persistence.snapshot-store.inmem\""))
 {
-    private sealed class Counter : UntypedPersistentActor
-    {
-        private readonly List<int> _seen = [];
-
-        public override string PersistenceId => "counter";
-
-        protected override void OnRecover(object message)
-        {
-            if (message is int n) _seen.Add(n);
-        }
-
-        protected override void OnCommand(object message)
-        {
-            switch (message)
-            {
-                case int n:
-                    Persist(n, _seen.Add); // commands arriving meanwhile are stashed and handed back in order
-                    break;
-                case "seen":
-                    Sender.Tell(_seen.ToArray());
-                    break;
-            }
-        }
-    }
-
     [Fact]
     public void Commands_stashed_during_persist_are_handled_in_order_and_survive_a_restart()
     {
-        var counter = Sys.ActorOf(Props.Create(() => new Counter()).WithMailbox(CompactMailbox.ConfigPath));
+        var counter = Sys.ActorOf(Recorder<int>.PropsFor("counter").WithMailbox(CompactMailbox.ConfigPath));
         for (var i = 0; i < 50; i++) counter.Tell(i);
         counter.Tell("seen");
         Assert.Equal(Enumerable.Range(0, 50), ExpectMsg<int[]>());
@@ -108,7 +82,7 @@ public sealed class CompactMailboxActorTests() : TestKit(ConfigurationFactory.Pa
         Watch(counter);
         counter.Tell(PoisonPill.Instance);
         ExpectTerminated(counter);
-        var recovered = Sys.ActorOf(Props.Create(() => new Counter()).WithMailbox(CompactMailbox.ConfigPath));
+        var recovered = Sys.ActorOf(Recorder<int>.PropsFor("counter").WithMailbox(CompactMailbox.ConfigPath));
         recovered.Tell("seen");
         Assert.Equal(Enumerable.Range(0, 50), ExpectMsg<int[]>());
     }
