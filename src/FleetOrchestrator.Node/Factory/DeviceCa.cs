@@ -38,9 +38,10 @@ public sealed class DeviceCa : IDisposable
         {
             csr = CertificateRequest.LoadSigningRequestPem(csrPem, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
         }
-        catch (CryptographicException e)
+        // A key .NET cannot read (Ed25519, for one) fails here, as a CryptographicException or a NotSupportedException.
+        catch (Exception e) when (e is CryptographicException or NotSupportedException)
         {
-            throw new DeviceCaException($"the CSR is not a valid self-signed PKCS#10 request: {e.Message}");
+            throw new DeviceCaException($"the CSR is not a valid self-signed PKCS#10 request with a supported key ({SupportedKeys}): {e.Message}");
         }
         CheckKey(csr.PublicKey);
         var commonName = new X500DistinguishedName(csr.SubjectName.RawData).GetCommonName();
@@ -61,6 +62,8 @@ public sealed class DeviceCa : IDisposable
     public bool Issued(X509Certificate2 certificate, out string problem) =>
         CertificateAuthority.Chains(certificate, [Certificate], [CertificateAuthority.ClientAuth], out problem);
 
+    private const string SupportedKeys = "use ECDSA P-256 or RSA >= 2048";
+
     private static void CheckKey(PublicKey key)
     {
         if (key.GetECDsaPublicKey() is { } ecdsa)
@@ -75,7 +78,7 @@ public sealed class DeviceCa : IDisposable
                 if (rsa.KeySize >= 2048) return;
             throw new DeviceCaException("the CSR key is RSA below 2048 bits");
         }
-        throw new DeviceCaException($"the CSR key algorithm {key.Oid.Value} is not supported; use ECDSA P-256 or RSA >= 2048");
+        throw new DeviceCaException($"the CSR key algorithm {key.Oid.Value} is not supported; {SupportedKeys}");
     }
 
     public void Dispose() => _ca.Dispose();
