@@ -15,6 +15,8 @@ public sealed class Updater
     private readonly TrustedMetadataStore _store;
     private readonly Uri _metadataBaseUrl;
     private readonly Dictionary<string, SignedMetadata<TargetsMetadata>> _targets = new(StringComparer.Ordinal);
+    /// <summary>The delegation paths each loaded role was verified through: a role reached through another delegator is verified again.</summary>
+    private readonly HashSet<(string Role, string Delegator)> _vouched = [];
     private SignedMetadata<RootMetadata>? _root;
     private SignedMetadata<TimestampMetadata>? _timestamp;
     private SignedMetadata<SnapshotMetadata>? _snapshot;
@@ -49,6 +51,7 @@ public sealed class Updater
     {
         _updateStart = _options.Clock.GetUtcNow();
         _targets.Clear();
+        _vouched.Clear();
         _timestamp = null;
         _snapshot = null;
         await LoadTrustedRootAsync(cancellation);
@@ -186,9 +189,10 @@ public sealed class Updater
         var signer = delegator == Role.Root ? $"root v{_root!.Signed.Version}" : $"its delegator {delegator}";
         if (_targets.TryGetValue(role, out var loaded))
         {
-            // It may have been verified through another delegator (a diamond); only this path's delegation vouches for it here (§5.6.7).
+            // Verified through another delegator (a diamond): only this path's delegation vouches for it here (§5.6.7).
+            if (_vouched.Contains((role, delegator))) return loaded;
             VerifySignatures(role, loaded, keys, keyMap, signer);
-            return loaded;
+            return Trusted(role, delegator, loaded);
         }
         var snapshot = _snapshot!.Signed;
         if (!snapshot.Meta.TryGetValue(role + ".json", out var meta))
@@ -196,7 +200,7 @@ public sealed class Updater
         var maxBytes = meta.Length ?? _options.TargetsMaxBytes;
         var local = await LoadLocalAsync<TargetsMetadata>(role, Math.Max(maxBytes, _options.TargetsMaxBytes), keys, keyMap, cancellation);
         if (local is not null && local.Signed.Version == meta.Version && !local.Signed.IsExpired(_updateStart))
-            return _targets[role] = local;
+            return Trusted(role, delegator, local);
 
         var encoded = Uri.EscapeDataString(role);
         var name = _root!.Signed.ConsistentSnapshot ? $"{meta.Version}.{encoded}.json" : $"{encoded}.json";
@@ -208,7 +212,14 @@ public sealed class Updater
             throw new TufVersionException(role, "version", $"{role} version {candidate.Signed.Version} != snapshot meta version {meta.Version}");
         CheckNotExpired(role, candidate.Signed);
         await _store.WriteAsync(role, raw, cancellation);
-        return _targets[role] = candidate;
+        return Trusted(role, delegator, candidate);
+    }
+
+    /// <summary>Keeps <paramref name="targets"/>, verified through <paramref name="delegator"/>, for the rest of this update.</summary>
+    private SignedMetadata<TargetsMetadata> Trusted(string role, string delegator, SignedMetadata<TargetsMetadata> targets)
+    {
+        _vouched.Add((role, delegator));
+        return _targets[role] = targets;
     }
 
     /// <summary>

@@ -195,6 +195,9 @@ public sealed class DelegationSearchTests : ClientTestBase
 
         Assert.Equal("c", error.Role);
         Assert.Contains("its delegator b", error.Message);
+        // Asked again, the path is still refused: a failed check vouches for nothing.
+        await Assert.ThrowsAsync<TufSignatureException>(() => updater.GetTargetInfoAsync("b/app"));
+        Assert.Equal("c", (await updater.GetTargetInfoAsync("a/app"))!.SigningRole);
     }
 
     [Fact]
