@@ -17,6 +17,13 @@ public sealed record RepositoryState
 
     /// <summary>Root N+1 waiting for offline signatures, if any.</summary>
     public SigningRequest? PendingRoot { get; init; }
+
+    /// <summary>
+    /// The one chain served to devices of every tag that has nothing published yet: its production view lists no targets
+    /// and names no tag, so one signed copy serves any number of tag names (null until <see cref="TufRepository.SignUnpublished"/>).
+    /// A tag created later starts at its versions, so the tag's first publication is above what such a device trusts.
+    /// </summary>
+    public TagState? Unpublished { get; init; }
 }
 
 /// <summary>

@@ -92,14 +92,9 @@ public sealed partial class TufRepository
     {
         CheckName("tag", tag);
         CheckName("view", view);
-        var production = new ViewState { Targets = new Dictionary<string, StoredTarget>() };
         if (!State.Tags.TryGetValue(tag, out var tagState))
         {
-            tagState = new TagState
-            {
-                TargetsVersion = 0, SnapshotVersion = 0, TimestampVersion = 0,
-                Views = new Dictionary<string, ViewState> { [ProductionView] = production },
-            };
+            tagState = NewTag(State.Unpublished);
             if (view == ProductionView)
             {
                 State = State with { Tags = With(State.Tags, tag, tagState) };
@@ -122,6 +117,48 @@ public sealed partial class TufRepository
         if (view == ProductionView) throw new RepositoryException($"tag {tag}: the production view cannot be removed");
         var views = tagState.Views.Where(v => v.Key != view).ToDictionary();
         State = State with { Tags = With(State.Tags, tag, tagState with { Views = views }) };
+    }
+
+    /// <summary>
+    /// A tag with an empty production view, its versions where the <see cref="RepositoryState.Unpublished"/> chain is: a device
+    /// that trusted that chain before the tag had anything takes the tag's first publication, signed one version above it.
+    /// </summary>
+    private static TagState NewTag(TagState? unpublished) => new()
+    {
+        TargetsVersion = unpublished?.TargetsVersion ?? 0,
+        SnapshotVersion = unpublished?.SnapshotVersion ?? 0,
+        TimestampVersion = unpublished?.TimestampVersion ?? 0,
+        Views = new Dictionary<string, ViewState> { [ProductionView] = new() { Targets = new Dictionary<string, StoredTarget>() } },
+    };
+
+    /// <summary>
+    /// Signs the <see cref="RepositoryState.Unpublished"/> chain (empty targets → snapshot → timestamp, no tag in it) at
+    /// its next versions with the online keys; throws <see cref="SigningKeysMissingException"/> when the targets, snapshot
+    /// or timestamp keys are not loaded. Every tag created afterwards starts at its versions.
+    /// </summary>
+    public void SignUnpublished() =>
+        State = State with { Unpublished = SignUnpublishedChain(State.Unpublished ?? NewTag(null), Role.Targets, Now(_time)) };
+
+    /// <summary>The unpublished chain re-signed from <paramref name="fromRole"/> down, versions bumped; needs every key online.</summary>
+    private TagState SignUnpublishedChain(TagState chain, string fromRole, DateTimeOffset now)
+    {
+        var root = Root.Signed;
+        if (fromRole == Role.Targets)
+        {
+            var version = chain.TargetsVersion + 1;
+            var targets = SignOnline(new TargetsMetadata
+            {
+                Version = version,
+                Expires = now + Options.TargetsLifetime,
+                Targets = new Dictionary<string, TargetFile>(),
+            }, Role.Targets, root).ToBytes();
+            chain = chain with
+            {
+                TargetsVersion = version,
+                Views = chain.Views.ToDictionary(v => v.Key, v => v.Value with { TargetsRaw = targets, PublishedTargets = v.Value.Targets }),
+            };
+        }
+        return SignSnapshotAndTimestamp(chain, fromRole, root, now);
     }
 
     public IReadOnlyCollection<string> ViewsOf(string tag) => TagOf(tag).Views.Keys.ToList();
@@ -221,7 +258,8 @@ public sealed partial class TufRepository
     /// <summary>
     /// Re-signs, for every tag, any role that expires within <see cref="RepositoryOptions.RefreshWhenRemaining"/>
     /// of its lifetime (and the roles below it). Returns the (tag, role) pairs re-signed — for targets whose keys
-    /// are offline, put up for signing (see <see cref="PendingRequests"/>).
+    /// are offline, put up for signing (see <see cref="PendingRequests"/>). The <see cref="RepositoryState.Unpublished"/>
+    /// chain is refreshed the same way (not listed) while its keys are online.
     /// </summary>
     public IReadOnlyList<(string Tag, string Role)> RefreshExpiring()
     {
@@ -230,12 +268,33 @@ public sealed partial class TufRepository
         foreach (var (tag, tagState) in State.Tags)
         {
             if (tagState.PendingTargets is not null || tagState.TimestampVersion == 0) continue;
-            var role = Role.TopLevel.Skip(1).FirstOrDefault(r => tagState.Views.Values.Any(v => ExpiresSoon(v, r, now)));
-            if (role is null) continue;
+            if (ExpiringRole(tagState, now) is not { } role) continue;
             Resign(tag, role);
             refreshed.Add((tag, role));
         }
+        if (State.Unpublished is { } chain && ExpiringRole(chain, now) is { } expiring && OnlineKeysSign(chain, expiring, now) is { } signed)
+            State = State with { Unpublished = signed };
         return refreshed;
+    }
+
+    /// <summary>The highest role of the tag's views that expires soon (the roles below it are re-signed with it), or null.</summary>
+    private string? ExpiringRole(TagState tagState, DateTimeOffset now) =>
+        Role.TopLevel.Skip(1).FirstOrDefault(r => tagState.Views.Values.Any(v => ExpiresSoon(v, r, now)));
+
+    /// <summary>
+    /// The unpublished chain re-signed from <paramref name="fromRole"/>, or null when a key it needs went offline (a root
+    /// change made it so): the chain then keeps its versions, so tags created later still start above what devices trusted.
+    /// </summary>
+    private TagState? OnlineKeysSign(TagState chain, string fromRole, DateTimeOffset now)
+    {
+        try
+        {
+            return SignUnpublishedChain(chain, fromRole, now);
+        }
+        catch (SigningKeysMissingException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Whether the trusted root expires within the refresh margin (root is renewed with <see cref="UpdateRoot"/>).</summary>
@@ -497,6 +556,8 @@ public sealed partial class TufRepository
         {
             foreach (var tag in State.Tags.Where(t => t.Value.TimestampVersion > 0).Select(t => t.Key).ToList())
                 Resign(tag, changed);
+            if (State.Unpublished is { } chain && OnlineKeysSign(chain, changed, Now(_time)) is { } signed)
+                State = State with { Unpublished = signed };
         }
         catch
         {
