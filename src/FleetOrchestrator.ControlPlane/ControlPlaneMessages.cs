@@ -31,6 +31,8 @@ public static class ControlPlaneMessages
         .Add<TagTargets>("targets.tag-targets")
         .Add<PruneTargets>("targets.prune-targets")
         .Add<TargetTagsChanged>("targets.target-tags-changed")
+        .Add<SignUnpublishedView>("targets.sign-unpublished-view")
+        .Add<UnpublishedViewSigned>("targets.unpublished-view-signed")
         .Add<PrepareRoot>("keys.prepare-root")
         .Add<RotateOnlineKey>("keys.rotate-online-key")
         .Add<SubmitSignatures>("keys.submit-signatures")

@@ -66,7 +66,7 @@ public static class NodeHost
             .WithCommandHost(commandHost)
             .WithActors((system, actors) =>
             {
-                system.ActorOf(Props.Create(() => new MetadataCacheActor(cache, actors.Get<TargetRegistryActor>())), "gateway-metadata");
+                actors.Register<MetadataCacheActor>(system.ActorOf(Props.Create(() => new MetadataCacheActor(cache, actors.Get<TargetRegistryActor>())), "gateway-metadata"));
                 system.ActorOf(Props.Create(() => new ServedDevicesActor(served)), "gateway-device-views");
             }));
 
@@ -98,7 +98,7 @@ public static class NodeHost
         var deviceGroups = app.Services.GetRequiredService<IRequiredActor<DeviceGroupsActor>>();
         GatewayEndpoints.Map(app,
             new RegistrationEndpoint(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, deviceGroups, gatewayUrl),
-            new DeviceAuthentication(ca, deviceTwins, served, features.Gateway), new RepositoryEndpoints(served), new ReportEndpoints(deviceTwins));
+            new DeviceAuthentication(ca, deviceTwins, served, features.Gateway), new RepositoryEndpoints(served, app.Services.GetRequiredService<IRequiredActor<MetadataCacheActor>>()), new ReportEndpoints(deviceTwins));
         return app;
     }
 

@@ -126,15 +126,16 @@ public static class KeysDecisions
         }
     }
 
-    /// <summary>The event of a committed root N+1: the root and every tag the commit re-signed.</summary>
+    /// <summary>The event of a committed root N+1: the root, every tag the commit re-signed, and the unpublished chain if it was.</summary>
     private static RootSigned Committed(RepositoryState before, RepositoryState after) =>
-        new(after.Roots[^1], after.Tags.Where(t => !ReferenceEquals(before.Tags.GetValueOrDefault(t.Key), t.Value)).ToDictionary(StringComparer.Ordinal));
+        new(after.Roots[^1], after.Tags.Where(t => !ReferenceEquals(before.Tags.GetValueOrDefault(t.Key), t.Value)).ToDictionary(StringComparer.Ordinal),
+            ReferenceEquals(before.Unpublished, after.Unpublished) ? null : after.Unpublished);
 
     public static RepositoryState Apply(RepositoryState state, RootSigned signed)
     {
         var tags = new Dictionary<string, TagState>(state.Tags);
         foreach (var (tag, tagState) in signed.Tags) tags[tag] = tagState;
-        return state with { Roots = [.. state.Roots, signed.Root], Tags = tags, PendingRoot = null };
+        return state with { Roots = [.. state.Roots, signed.Root], Tags = tags, PendingRoot = null, Unpublished = signed.Unpublished ?? state.Unpublished };
     }
 
     /// <summary>The top-level roles whose threshold the loaded keys meet in the trusted root.</summary>

@@ -43,5 +43,8 @@ public sealed record PendingSigning(string Id, string Role, string? Tag, string?
 /// </summary>
 public sealed record KeysAnswer(string Summary, IReadOnlyList<PendingSigning> Pending, IReadOnlyList<string> OnlineRoles) : IFleetMessage;
 
-/// <summary>Persisted: root N+1 (<see cref="Root"/>, signed by old and new root keys) and the tags re-signed with it.</summary>
-public sealed record RootSigned(byte[] Root, IReadOnlyDictionary<string, TagState> Tags) : IFleetMessage;
+/// <summary>
+/// Persisted: root N+1 (<see cref="Root"/>, signed by old and new root keys) and the tags re-signed with it, with the
+/// chain served for unpublished tags when it was re-signed too (null: unchanged).
+/// </summary>
+public sealed record RootSigned(byte[] Root, IReadOnlyDictionary<string, TagState> Tags, TagState? Unpublished = null) : IFleetMessage;

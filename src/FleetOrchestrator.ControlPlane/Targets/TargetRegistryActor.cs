@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Persistence;
+using FleetOrchestrator.Protocol;
 using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Tuf.Crypto;
 using FleetOrchestrator.Tuf.Metadata;
@@ -44,6 +45,7 @@ public sealed class TargetRegistryActor : SnapshottingPersistentActor, IWithTime
         Recover<SnapshotOffer>(offer => _state = ((TargetRegistrySnapshot)offer.Snapshot).State);
         Recover<RepositoryInitialized>(e => _state = TargetsDecisions.Initial(e.Root));
         Recover<TagSigned>(e => _state = TargetsDecisions.Apply(RequiredState(), e));
+        Recover<UnpublishedViewSigned>(e => _state = TargetsDecisions.Apply(RequiredState(), e));
         Recover<RootSigned>(e => _state = KeysDecisions.Apply(RequiredState(), e));
         Recover<RecoveryCompleted>(_ => Recovered());
 
@@ -69,6 +71,7 @@ public sealed class TargetRegistryActor : SnapshottingPersistentActor, IWithTime
             else if (deleted.Files.Count > 0) Log.Info("deleted dropped online key files [{0}]", string.Join(", ", deleted.Files));
         });
         Command<GetRepositoryMetadata>(_ => Sender.Tell(TargetsDecisions.MetadataOf(_repository!.State, LastSequenceNr)));
+        Command<SignUnpublishedView>(_ => SignUnpublished());
         Command<RefreshTick>(_ => HandleRefresh());
         KeepOnlyLatestSnapshot("target registry");
     }
@@ -135,15 +138,34 @@ public sealed class TargetRegistryActor : SnapshottingPersistentActor, IWithTime
         return true;
     }
 
+    /// <summary>Signs the chain served for tags with nothing published, once; answers the metadata that carries it.</summary>
+    private void SignUnpublished()
+    {
+        var decision = TargetsDecisions.SignUnpublished(_repository!, _keys.Signers, _time);
+        if (Refuse(Sender, "signing the repository of tags with nothing published", ViewMetadata.AnyTag, decision.Refusal)) return;
+        var replyTo = Sender;
+        if (decision.Events.Count == 0)
+        {
+            replyTo.Tell(TargetsDecisions.MetadataOf(_state!, LastSequenceNr));
+            return;
+        }
+        PersistAllAndApply(decision.Events, () =>
+        {
+            Log.Info("signed the empty repository served for tags with nothing published (targets v{0})", _state!.Unpublished!.TargetsVersion);
+            replyTo.Tell(TargetsDecisions.MetadataOf(_state, LastSequenceNr));
+        });
+    }
+
     private void HandleRefresh()
     {
         var events = TargetsDecisions.RefreshExpiring(_repository!, _keys.Signers, _time);
         if (events.Count == 0) return;
-        PersistAllAndApply(events, () => Log.Info("re-signed expiring metadata of tags [{0}]", string.Join(", ", events.Select(e => e.Tag))));
+        PersistAllAndApply(events, () => Log.Info("re-signed expiring metadata of [{0}]",
+            string.Join(", ", events.Select(e => e is TagSigned tag ? $"tag {tag.Tag}" : "the unpublished tags' repository"))));
     }
 
     /// <summary>Persists the events, then applies them, publishes the new metadata and runs <paramref name="done"/>.</summary>
-    private void PersistAllAndApply(IReadOnlyList<TagSigned> events, Action done)
+    private void PersistAllAndApply(IReadOnlyList<IFleetMessage> events, Action done)
     {
         var remaining = events.Count;
         PersistAll(events, e =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FleetOrchestrator.Protocol;
 using FleetOrchestrator.Protocol.DeviceApi;
 using FleetOrchestrator.Protocol.Decisions;
 using FleetOrchestrator.Tuf.Crypto;
@@ -224,12 +225,35 @@ public static class TargetsDecisions
         return new TagSigned(tag, scratch.State.Tags[tag]);
     }
 
-    /// <summary>Re-signs roles past the refresh margin (<see cref="RepositoryOptions.RefreshWhenRemaining"/>); the events for the tags re-signed.</summary>
-    public static IReadOnlyList<TagSigned> RefreshExpiring(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time)
+    /// <summary>
+    /// Re-signs roles past the refresh margin (<see cref="RepositoryOptions.RefreshWhenRemaining"/>); the events: a
+    /// <see cref="TagSigned"/> per tag re-signed, and <see cref="UnpublishedViewSigned"/> when the unpublished chain was.
+    /// </summary>
+    public static IReadOnlyList<IFleetMessage> RefreshExpiring(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time)
     {
         var scratch = Scratch(current, signers, time);
-        return scratch.RefreshExpiring().Select(r => r.Tag).Distinct()
+        IReadOnlyList<IFleetMessage> tags = scratch.RefreshExpiring().Select(r => r.Tag).Distinct()
             .Select(tag => new TagSigned(tag, scratch.State.Tags[tag])).ToList();
+        return ReferenceEquals(scratch.State.Unpublished, current.State.Unpublished) ? tags : [.. tags, new UnpublishedViewSigned(scratch.State.Unpublished!)];
+    }
+
+    /// <summary>
+    /// Signs the chain served for tags with nothing published, once: no events when it is signed already (the refresh keeps
+    /// it current); refused when the online keys cannot sign it.
+    /// </summary>
+    public static Decision<UnpublishedViewSigned> SignUnpublished(TufRepository current, IEnumerable<ISigner> signers, TimeProvider time)
+    {
+        if (current.State.Unpublished is not null) return Decision<UnpublishedViewSigned>.Unchanged;
+        var scratch = Scratch(current, signers, time);
+        try
+        {
+            scratch.SignUnpublished();
+        }
+        catch (RepositoryException e)
+        {
+            return Decision<UnpublishedViewSigned>.Refuse($"tags with nothing published get no signed empty repository: {e.Message}");
+        }
+        return Decision<UnpublishedViewSigned>.Accept(new UnpublishedViewSigned(scratch.State.Unpublished!));
     }
 
     /// <summary>What is wrong with the target's size or <c>custom.tags</c> (a non-empty array of distinct tag names), or null with its <paramref name="tags"/>.</summary>
@@ -268,19 +292,34 @@ public static class TargetsDecisions
     public static RepositoryState Apply(RepositoryState state, TagSigned signed) =>
         state with { Tags = new Dictionary<string, TagState>(state.Tags) { [signed.Tag] = signed.State } };
 
-    /// <summary>What gateways serve: every root and each published view's current metadata and target files.</summary>
+    public static RepositoryState Apply(RepositoryState state, UnpublishedViewSigned signed) => state with { Unpublished = signed.State };
+
+    /// <summary>Applies an event of <see cref="RefreshExpiring"/> or <see cref="SignUnpublished"/>.</summary>
+    public static RepositoryState Apply(RepositoryState state, IFleetMessage signed) => signed switch
+    {
+        TagSigned tag => Apply(state, tag),
+        UnpublishedViewSigned unpublished => Apply(state, unpublished),
+        _ => throw new ArgumentException($"not a target registry signing event: {signed.GetType().Name}", nameof(signed)),
+    };
+
+    /// <summary>What gateways serve: every root, each published view's current metadata and target files, and the unpublished chain.</summary>
     public static RepositoryMetadata MetadataOf(RepositoryState state, long revision)
     {
         var views = new List<ViewMetadata>();
         foreach (var (tag, tagState) in state.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
-        foreach (var (view, viewState) in tagState.Views.OrderBy(v => v.Key, StringComparer.Ordinal))
-        {
-            if (viewState is not { TimestampRaw: { } timestamp, SnapshotRaw: { } snapshot, TargetsRaw: { } targets }) continue;
-            var files = (viewState.PublishedTargets ?? new Dictionary<string, StoredTarget>())
-                .ToDictionary(t => t.Key, t => t.Value.Content, StringComparer.Ordinal);
-            views.Add(new ViewMetadata(tag, view, timestamp, tagState.SnapshotVersion, snapshot, tagState.TargetsVersion, targets, files));
-        }
-        return new RepositoryMetadata(revision, state.Roots, views);
+        foreach (var view in tagState.Views.Keys.Order(StringComparer.Ordinal))
+            if (ViewMetadataOf(tag, view, tagState) is { } metadata) views.Add(metadata);
+        var unpublished = state.Unpublished is { } chain ? ViewMetadataOf(ViewMetadata.AnyTag, TufRepository.ProductionView, chain) : null;
+        return new RepositoryMetadata(revision, state.Roots, views, unpublished);
+    }
+
+    /// <summary>The signed files of one view, or null while it is not signed.</summary>
+    private static ViewMetadata? ViewMetadataOf(string tag, string view, TagState tagState)
+    {
+        if (tagState.Views[view] is not { TimestampRaw: { } timestamp, SnapshotRaw: { } snapshot, TargetsRaw: { } targets } viewState) return null;
+        var files = (viewState.PublishedTargets ?? new Dictionary<string, StoredTarget>())
+            .ToDictionary(t => t.Key, t => t.Value.Content, StringComparer.Ordinal);
+        return new ViewMetadata(tag, view, timestamp, tagState.SnapshotVersion, snapshot, tagState.TargetsVersion, targets, files);
     }
 }
 

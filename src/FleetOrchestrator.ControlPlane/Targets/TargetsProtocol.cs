@@ -77,14 +77,26 @@ public sealed record GetRepositoryMetadata : IFleetMessage
 }
 
 /// <summary>
+/// Signs the one chain served for every tag with nothing published (<see cref="RepositoryState.Unpublished"/>: signed empty
+/// targets, snapshot and timestamp) unless it is signed already. A gateway sends it the first time a device of such a tag
+/// asks for metadata; answered with <see cref="RepositoryMetadata"/> carrying the chain, or <see cref="Protocol.Decisions.Refused"/>
+/// when the online keys cannot sign it (the targets key is offline).
+/// </summary>
+public sealed record SignUnpublishedView : IFleetMessage
+{
+    public static SignUnpublishedView Instance { get; } = new();
+}
+
+/// <summary>
 /// Everything a gateway serves: every root, and per published view its current signed metadata and target
 /// files. Sent on <see cref="TargetsTopics.Metadata"/> after every change and on request.
 /// </summary>
 /// <remarks>
 /// <paramref name="Revision"/> is the registry journal's sequence number when this was taken: a reader that gets the
-/// current state by Ask while also subscribed keeps the higher one, whichever arrives last.
+/// current state by Ask while also subscribed keeps the higher one, whichever arrives last. <paramref name="Unpublished"/>:
+/// the chain served to devices of any tag with no published view (tag <see cref="ViewMetadata.AnyTag"/>), once signed.
 /// </remarks>
-public sealed record RepositoryMetadata(long Revision, IReadOnlyList<byte[]> Roots, IReadOnlyList<ViewMetadata> Views) : IFleetMessage;
+public sealed record RepositoryMetadata(long Revision, IReadOnlyList<byte[]> Roots, IReadOnlyList<ViewMetadata> Views, ViewMetadata? Unpublished = null) : IFleetMessage;
 
 /// <summary>The signed metadata of one view of one tag, as served under the standard consistent-snapshot names.</summary>
 public sealed record ViewMetadata(
@@ -95,7 +107,11 @@ public sealed record ViewMetadata(
     byte[] Snapshot,
     int TargetsVersion,
     byte[] Targets,
-    IReadOnlyDictionary<string, byte[]> TargetFiles);
+    IReadOnlyDictionary<string, byte[]> TargetFiles)
+{
+    /// <summary>The tag of <see cref="RepositoryMetadata.Unpublished"/>: no real tag (a tag name cannot be "*"), it serves all of them.</summary>
+    public const string AnyTag = "*";
+}
 
 // ---- persisted events and snapshot -----------------------------------------------------------------
 
@@ -104,6 +120,9 @@ public sealed record RepositoryInitialized(byte[] Root) : IFleetMessage;
 
 /// <summary>A tag after a change: its views, targets and the metadata signed for them.</summary>
 public sealed record TagSigned(string Tag, TagState State) : IFleetMessage;
+
+/// <summary>The chain served for tags with nothing published was signed or re-signed (<see cref="RepositoryState.Unpublished"/>).</summary>
+public sealed record UnpublishedViewSigned(TagState State) : IFleetMessage;
 
 /// <summary>The whole repository state, saved every few events so recovery replays few events.</summary>
 public sealed record TargetRegistrySnapshot(RepositoryState State) : IFleetMessage;

@@ -16,7 +16,8 @@ public sealed record CachedFile(byte[] Content, string ETag)
 /// </summary>
 public sealed class MetadataCache
 {
-    private sealed record Files(long Revision, IReadOnlyList<CachedFile> Roots, IReadOnlyDictionary<(string Tag, string View), IReadOnlyDictionary<string, CachedFile>> Views);
+    private sealed record Files(long Revision, IReadOnlyList<CachedFile> Roots, IReadOnlyDictionary<(string Tag, string View), IReadOnlyDictionary<string, CachedFile>> Views,
+        IReadOnlyDictionary<string, CachedFile>? Unpublished);
 
     private volatile Files? _files;
 
@@ -27,25 +28,29 @@ public sealed class MetadataCache
     public bool Update(RepositoryMetadata metadata)
     {
         if (_files is { } current && current.Revision > metadata.Revision) return false;
-        var views = new Dictionary<(string, string), IReadOnlyDictionary<string, CachedFile>>();
-        foreach (var view in metadata.Views)
-        {
-            var files = new Dictionary<string, CachedFile>(StringComparer.Ordinal)
-            {
-                ["timestamp.json"] = CachedFile.Of(view.Timestamp),
-                [$"{view.SnapshotVersion}.snapshot.json"] = CachedFile.Of(view.Snapshot),
-                [$"{view.TargetsVersion}.targets.json"] = CachedFile.Of(view.Targets),
-            };
-            foreach (var (name, content) in view.TargetFiles)
-            {
-                var file = CachedFile.Of(content);
-                files[RepositoryLayout.TargetFilePath(name, Convert.ToHexStringLower(SHA256.HashData(content)))] = file;
-            }
-            views[(view.Tag, view.View)] = files;
-        }
-        _files = new Files(metadata.Revision, metadata.Roots.Select(CachedFile.Of).ToList(), views);
+        var views = metadata.Views.ToDictionary(v => (v.Tag, v.View), FilesOf);
+        _files = new Files(metadata.Revision, metadata.Roots.Select(CachedFile.Of).ToList(), views, metadata.Unpublished is { } chain ? FilesOf(chain) : null);
         return true;
     }
+
+    private static IReadOnlyDictionary<string, CachedFile> FilesOf(ViewMetadata view)
+    {
+        var files = new Dictionary<string, CachedFile>(StringComparer.Ordinal)
+        {
+            ["timestamp.json"] = CachedFile.Of(view.Timestamp),
+            [$"{view.SnapshotVersion}.snapshot.json"] = CachedFile.Of(view.Snapshot),
+            [$"{view.TargetsVersion}.targets.json"] = CachedFile.Of(view.Targets),
+        };
+        foreach (var (name, content) in view.TargetFiles)
+            files[RepositoryLayout.TargetFilePath(name, Convert.ToHexStringLower(SHA256.HashData(content)))] = CachedFile.Of(content);
+        return files;
+    }
+
+    /// <summary>Whether the chain served for tags with nothing published is signed and held.</summary>
+    public bool HasUnpublished => _files?.Unpublished is not null;
+
+    /// <summary>A file of the chain served for tags with nothing published (<c>timestamp.json</c>, <c>V.snapshot.json</c>, <c>V.targets.json</c>), or null.</summary>
+    public CachedFile? UnpublishedFile(string path) => _files?.Unpublished?.GetValueOrDefault(path);
 
     /// <summary>A root version (shared by every view), or null.</summary>
     public CachedFile? Root(int version) =>

@@ -42,7 +42,8 @@ public sealed partial class ServedDevices(MetadataCache metadata)
     /// <summary>
     /// A file of the standard TUF HTTP layout (<c>N.root.json</c>, shared by every view, or a file of the device's view), or
     /// null. When the device's view is gone — a wave just ended and its move back is still on its way — production is
-    /// served: it was signed above the ended view's version then, so the device's TUF client takes it.
+    /// served: it was signed above the ended view's version then, so the device's TUF client takes it. A tag with nothing
+    /// published is served the one shared empty chain (its first publication is signed above it).
     /// </summary>
     public CachedFile? RepositoryFile(GatewayDevice device, string path)
     {
@@ -50,8 +51,13 @@ public sealed partial class ServedDevices(MetadataCache metadata)
         if (root.Success) return int.TryParse(root.Groups[1].Value, out var version) ? metadata.Root(version) : null;
         var served = Of(device);
         var tag = TagOf(device, served);
+        if (!metadata.HasView(tag, TufRepository.ProductionView)) return metadata.UnpublishedFile(path);
         return metadata.File(tag, metadata.HasView(tag, served.View) ? served.View : TufRepository.ProductionView, path);
     }
+
+    /// <summary>Whether the device's tag has nothing published and the empty chain it is then served is not signed yet.</summary>
+    public bool AwaitsUnpublishedChain(GatewayDevice device) =>
+        !metadata.HasUnpublished && !metadata.HasView(Tag(device), TufRepository.ProductionView);
 
     /// <summary>Every authenticated device was first seen (<see cref="DeviceAuthentication"/>) before it is served.</summary>
     private Served Of(GatewayDevice device) => _served[device.Name];
