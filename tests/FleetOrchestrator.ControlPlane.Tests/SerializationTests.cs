@@ -27,7 +27,8 @@ public sealed class SerializationTests : IDisposable
         var test = new TestRepository(time: time);
         var record = TestRepository.Target("acme-3", "{\"app\":{\"uri\":\"r/acme/app@sha256:00\"}}", "main");
         var signed = TargetsDecisions.Record(test.Repository, test.Signers, time, record).Events.Single();
-        var state = TargetsDecisions.Apply(TargetsDecisions.Initial(test.Root), signed);
+        var unpublished = TargetsDecisions.SignUnpublished(test.Repository, test.Signers, time).Single!;
+        var state = TargetsDecisions.Apply(TargetsDecisions.Apply(TargetsDecisions.Initial(test.Root), signed), unpublished);
         yield return [record];
         yield return [new TargetRecorded("acme-3", new Dictionary<string, int> { ["main"] = 1 })];
         yield return [new Refused("acme-3", "custom.tags must be an array")];
@@ -50,6 +51,8 @@ public sealed class SerializationTests : IDisposable
         yield return [new TagViewsAdvanced("prod", 7)];
         yield return [new TagTargets("42", ["beta", "qa"])];
         yield return [new PruneTargets("42", "beta")];
+        yield return [SignUnpublishedView.Instance];
+        yield return [unpublished];
         yield return [new TargetTagsChanged("42", ["acme-42"], ["beta"], new Dictionary<string, int> { ["beta"] = 3, ["main"] = 7 })];
         var rootKey = test.Signers[0];
         yield return [new PrepareRoot([rootKey.PublicKey.ToJson().ToJsonString()])];
@@ -59,7 +62,7 @@ public sealed class SerializationTests : IDisposable
         yield return [new KeysAnswer("root rotation: root v2 needs 0/1 of the current root keys [01234567]", [
             new PendingSigning("root/2", "root", null, null, 2, test.Root, [rootKey.KeyId], [], "root v2 needs 0/1 of the current root keys"),
             new PendingSigning("targets/main/production/2", "targets", "main", "production", 2, test.Root, [rootKey.KeyId], [rootKey.KeyId], "1/1")], ["snapshot", "timestamp"])];
-        yield return [new RootSigned(test.Root, new Dictionary<string, TagState> { ["main"] = signed.State })];
+        yield return [new RootSigned(test.Root, new Dictionary<string, TagState> { ["main"] = signed.State }, unpublished.State)];
         var selection = new StageSelection(Group: "lab", Percent: 10);
         var gates = new StageGates(SuccessPercent: 90, FailurePercent: 5, FailureCount: 3, MinimumSample: 10, BakeTime: TimeSpan.FromMinutes(30), StageTimeout: TimeSpan.FromHours(2), RequiresApproval: true, RampPerMinute: 50);
         var tally = new StageTally(10, 7, 1, 2, 1, TimedOut: false);
@@ -178,6 +181,7 @@ public sealed class SerializationTests : IDisposable
         var metadata = TargetsDecisions.MetadataOf(back.State, revision: 1);
         var view = Assert.Single(metadata.Views);
         Assert.Equal(["acme-3"], TestRepository.VerifiedTargets(back.State.Roots[0], view).Targets.Keys);
+        Assert.Empty(TestRepository.VerifiedTargets(back.State.Roots[0], metadata.Unpublished!).Targets);
         Assert.IsType<JsonObject>(back.State.Tags["main"].Views[TufRepository.ProductionView].Targets["acme-3"].Custom);
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
@@ -46,10 +45,26 @@ public static class RemotingTlsHosting
 /// validator logs why it refused a certificate, and <see cref="RepeatFilter"/> keeps only the first of Akka's own
 /// handshake-failure lines per address (the only trace of a peer that speaks no TLS or sends no certificate).
 /// </summary>
-internal sealed partial class RefusedPeers
+/// <remarks>
+/// The memory is bounded, since any host that reaches the port adds to it: an address is remembered for <see cref="Window"/>
+/// (a peer that keeps trying is logged again once per window), and beyond <see cref="Capacity"/> addresses the oldest is
+/// forgotten first, so a flood of addresses costs at most one more line for each of them.
+/// </remarks>
+internal sealed partial class RefusedPeers(TimeProvider? time = null)
 {
-    private const int MaxRemembered = 10_000;
-    private readonly ConcurrentDictionary<string, byte> _logged = new();
+    public const int Capacity = 4096;
+    public static readonly TimeSpan Window = TimeSpan.FromHours(1);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly Dictionary<string, LinkedListNode<(string Address, DateTimeOffset At)>> _logged = new(StringComparer.Ordinal);
+    /// <summary>The remembered addresses, oldest first.</summary>
+    private readonly LinkedList<(string Address, DateTimeOffset At)> _order = new();
+
+    /// <summary>How many addresses are remembered now.</summary>
+    public int Count
+    {
+        get { lock (_order) return _order.Count; }
+    }
 
     /// <summary>The validation callback: the SslStream's own verdict (system store) is ignored, the cluster CA decides.</summary>
     public bool Accept(X509Certificate2? certificate, X509Certificate2Collection trusted, string peer, ILoggingAdapter log)
@@ -57,16 +72,29 @@ internal sealed partial class RefusedPeers
         var problem = certificate is null ? "no certificate" : ClusterCa.IsNodeCertificate(certificate, trusted, out var why) ? null : why;
         if (problem is null) return true;
         if (First(peer))
-            log.Warning("remoting refused peer {0} at the TLS handshake: {1} (its further attempts are not logged)", peer, problem);
+            log.Warning("remoting refused peer {0} at the TLS handshake: {1} (its further attempts within {2} are not logged)", peer, problem, Window);
         return false;
     }
 
-    /// <summary>Whether this is the first refusal of <paramref name="peer"/>'s address (an inbound peer's port changes on every attempt).</summary>
+    /// <summary>
+    /// Whether this is the first refusal of <paramref name="peer"/>'s address within <see cref="Window"/> (an inbound peer's
+    /// port changes on every attempt). Handshake threads call it at once, hence the lock; it runs only on refusals.
+    /// </summary>
     public bool First(string peer)
     {
-        // Bounded: a flood of addresses starts the memory over rather than growing it.
-        if (_logged.Count >= MaxRemembered) _logged.Clear();
-        return _logged.TryAdd(AddressOf(peer), 0);
+        var address = AddressOf(peer);
+        var now = _time.GetUtcNow();
+        lock (_order)
+        {
+            while (_order.First is { } oldest && (now - oldest.Value.At >= Window || _order.Count >= Capacity && !_logged.ContainsKey(address)))
+            {
+                _logged.Remove(oldest.Value.Address);
+                _order.RemoveFirst();
+            }
+            if (_logged.ContainsKey(address)) return false;
+            _logged[address] = _order.AddLast((address, now));
+            return true;
+        }
     }
 
     private static string AddressOf(string peer) =>

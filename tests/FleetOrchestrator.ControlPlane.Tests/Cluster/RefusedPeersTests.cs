@@ -32,3 +32,38 @@ public sealed class RefusedPeersTests
     /// <summary>Named as the Akka.Remote handler whose lines the filter reads.</summary>
     private sealed class TcpServerHandler;
 }
+
+/// <summary>The memory of refused addresses is bounded in size and in time: any host that reaches the port adds to it.</summary>
+public sealed class RefusedPeersMemoryTests
+{
+    private readonly ManualTime _time = new(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public void A_flood_of_addresses_keeps_at_most_the_capacity_forgetting_the_oldest_first()
+    {
+        var refusals = new RefusedPeers(_time);
+
+        for (var i = 0; i < RefusedPeers.Capacity + 100; i++)
+            Assert.True(refusals.First($"10.{i / 65536}.{i / 256 % 256}.{i % 256}:5000"));
+
+        Assert.Equal(RefusedPeers.Capacity, refusals.Count);
+        // The first 100 were forgotten to make room; the newest are still remembered.
+        Assert.True(refusals.First("10.0.0.0:5001"));
+        Assert.False(refusals.First($"10.0.{(RefusedPeers.Capacity + 99) / 256 % 256}.{(RefusedPeers.Capacity + 99) % 256}:6000"));
+        Assert.Equal(RefusedPeers.Capacity, refusals.Count);
+    }
+
+    [Fact]
+    public void An_address_is_logged_again_once_the_window_has_passed()
+    {
+        var refusals = new RefusedPeers(_time);
+        Assert.True(refusals.First("[::ffff:10.1.2.3]:50001"));
+
+        _time.Now += RefusedPeers.Window - TimeSpan.FromSeconds(1);
+        Assert.False(refusals.First("10.1.2.3:50002"));
+
+        _time.Now += TimeSpan.FromSeconds(1);
+        Assert.True(refusals.First("10.1.2.3:50003"));
+        Assert.Equal(1, refusals.Count);
+    }
+}
