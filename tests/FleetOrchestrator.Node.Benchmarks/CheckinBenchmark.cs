@@ -193,7 +193,7 @@ internal static class CheckinBenchmark
         if (!child.WaitForExit(TimeSpan.FromSeconds(20))) child.Kill(entireProcessTree: true);
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

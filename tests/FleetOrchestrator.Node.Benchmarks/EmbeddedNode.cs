@@ -121,7 +121,7 @@ internal sealed class EmbeddedNode : IAsyncDisposable
         if (_postgres.Length > 0) await PostgresAsync(_postgres, $"DROP DATABASE {_database} WITH (FORCE)");
     }
 
-    private static async Task PostgresAsync(string connectionString, string sql)
+    internal static async Task PostgresAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();

@@ -20,7 +20,7 @@ namespace FleetOrchestrator.Node.Benchmarks;
 /// </summary>
 internal static class WaveBenchmark
 {
-    private const string Wave = "bench";
+    internal const string Wave = "bench";
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
     public static async Task<int> RunAsync(Options options)
@@ -108,7 +108,7 @@ internal static class WaveBenchmark
         return onWave == count ? 0 : 1;
     }
 
-    private static RecordTarget Target(string name, string version) =>
+    internal static RecordTarget Target(string name, string version) =>
         new(name, System.Text.Encoding.UTF8.GetBytes($"apps of {name}"), new JsonObject
         {
             ["version"] = version,
@@ -196,9 +196,9 @@ internal static class WaveBenchmark
 
     private static async Task<WaveSummary> GetAsync(IActorRef waves) => Expect<WaveAccepted>(await waves.Ask<object>(new GetWave(Wave), AskTimeout)).Wave;
 
-    private static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> what) => await UntilAsync(() => Task.FromResult(condition()), timeout, what);
+    internal static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> what) => await UntilAsync(() => Task.FromResult(condition()), timeout, what);
 
-    private static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
+    internal static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
     {
         var clock = Stopwatch.StartNew();
         while (!await condition())
@@ -208,12 +208,12 @@ internal static class WaveBenchmark
         }
     }
 
-    private static T Expect<T>(object answer) => answer is T t ? t : throw new InvalidOperationException($"expected {typeof(T).Name}, got {answer}");
+    internal static T Expect<T>(object answer) => answer is T t ? t : throw new InvalidOperationException($"expected {typeof(T).Name}, got {answer}");
 
-    private static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+    internal static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
     /// <summary>Devices whose twin published the wave's view, counted once each.</summary>
-    private sealed class ViewCounter
+    internal sealed class ViewCounter
     {
         private readonly HashSet<string> _devices = new(StringComparer.Ordinal);
         private int _count;
@@ -226,7 +226,7 @@ internal static class WaveBenchmark
         }
     }
 
-    private sealed class ViewSubscriber : ReceiveActor
+    internal sealed class ViewSubscriber : ReceiveActor
     {
         public ViewSubscriber(ViewCounter views)
         {
