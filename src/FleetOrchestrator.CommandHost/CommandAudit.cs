@@ -40,8 +40,18 @@ public static class CommandAudit
 
     public static AuditEntry Entry(CommandInvocation invocation, OperatorIdentity who, string node, DateTimeOffset time, EndFrame end) =>
         new(time, node, who.Name, who.Role.ToString().ToLowerInvariant(), invocation.Palette, invocation.Command.Name, Arguments(invocation),
-            Outcome(end), end.ExitCode, end.Error,
-            end.Message is { Length: > MaxReasonLength } message ? message[..MaxReasonLength] + "…" : end.Message);
+            Outcome(end), end.ExitCode, end.Error, Reason(invocation, end.Message));
+
+    /// <summary>The answer's message, cut to <see cref="MaxReasonLength"/>, with any secret value it quotes elided (a refusal may echo the bad argument).</summary>
+    private static string? Reason(CommandInvocation invocation, string? message)
+    {
+        if (message is null) return null;
+        var secrets = invocation.Command.Arguments.Where(a => a.Secret).Select(a => invocation.Argument(a.Name))
+            .Concat(invocation.Command.Switches.Where(s => s.Secret).SelectMany(s => invocation.All(s.Name)))
+            .OfType<string>().Where(v => v.Length > 0).OrderByDescending(v => v.Length);
+        foreach (var secret in secrets) message = message.Replace(secret, AuditEntry.Elided, StringComparison.Ordinal);
+        return message.Length > MaxReasonLength ? message[..MaxReasonLength] + "…" : message;
+    }
 
     /// <summary>
     /// The answer when the entry could not be recorded: exit 1, <see cref="ErrorCodes.AuditFailed"/>, and a message that
