@@ -129,7 +129,7 @@ public sealed class CommandAuditor(IActorRef journal, string node, TimeProvider 
         }
         catch (AskTimeoutException)
         {
-            reason = $"the audit journal did not confirm it within {timeout.TotalSeconds:0.#} s";
+            reason = FormattableString.Invariant($"the audit journal did not confirm it within {timeout.TotalSeconds:0.#} s");
         }
         catch (Exception e)
         {
