@@ -62,6 +62,15 @@ public sealed class OperatorTokensTests
     }
 
     [Fact]
+    public void A_throttle_that_cannot_work_is_refused()
+    {
+        var settings = Settings("127.0.0.1", OperatorTokens.None) with { Throttle = Throttle with { MaxDelay = TimeSpan.FromMilliseconds(10) } };
+
+        Assert.Equal("fleet.command-host.token-throttle.max-delay must be at least base-delay",
+            Assert.Throws<CommandHostConfigurationException>(settings.Validate).Message);
+    }
+
+    [Fact]
     public void Tls_files_are_checked_when_loaded()
     {
         var missing = Assert.Throws<CommandHostConfigurationException>(() => CommandHostSettings.LoadCertificate("/nonexistent/c.pem", "/nonexistent/k.pem"));
@@ -92,6 +101,7 @@ public sealed class OperatorTokensTests
         var missing = Assert.Throws<SettingsException>(() => CommandHostSettings.From(Akka.Configuration.ConfigurationFactory.ParseString("fleet.command-host.offline-after = 2h"), 9110, "/nonexistent"));
 
         Assert.Equal(("127.0.0.1", 9110, TimeSpan.FromHours(2), false), (defaults.Hostname, defaults.Port, defaults.OfflineAfter, defaults.Tokens.Required));
+        Assert.Equal(new TokenThrottleSettings(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), 10_000, TimeSpan.FromHours(1)), defaults.Throttle);
         Assert.Equal("operator tokens file /nonexistent/missing-tokens does not exist", refused.Message);
         Assert.StartsWith("fleet.command-host.tokens-file is missing", missing.Message);
     }
