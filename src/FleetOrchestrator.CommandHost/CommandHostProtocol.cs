@@ -8,9 +8,12 @@ namespace FleetOrchestrator.CommandHost;
 
 /// <summary>
 /// Runs a parsed command: the handler tells <see cref="Output"/> any <see cref="ServerFrame"/>s as they come
-/// and exactly one <see cref="EndFrame"/> last.
+/// and exactly one <see cref="EndFrame"/> last. <see cref="Operator"/> is who runs it (the token's name and role).
 /// </summary>
-public sealed record ExecuteCommand(CommandInvocation Invocation, OperatorRole Role, IActorRef Output);
+public sealed record ExecuteCommand(CommandInvocation Invocation, OperatorIdentity Operator, IActorRef Output)
+{
+    public OperatorRole Role => Operator.Role;
+}
 
 /// <summary>Writing output frames to a command's output actor.</summary>
 public readonly record struct CommandOutput(IActorRef Output)

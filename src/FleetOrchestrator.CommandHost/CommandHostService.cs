@@ -20,9 +20,11 @@ public sealed class CommandHostService(
     CommandHostSettings settings,
     CommandHostEndpoint endpoint,
     IRequiredActor<CommandHostActor> commandHost,
+    TimeProvider time,
     ILogger<CommandHostService> log) : BackgroundService
 {
     private readonly SemaphoreSlim _sessions = new(settings.MaxSessions, settings.MaxSessions);
+    private readonly FailedTokenThrottle _throttle = new(settings.Throttle, time);
     private TcpListener? _listener;
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -110,7 +112,7 @@ public sealed class CommandHostService(
         }
         try
         {
-            await new CommandSession(settings, codec, await commandHost.GetAsync(stopping), log, remote).RunAsync(stopping);
+            await new CommandSession(settings, _throttle, codec, await commandHost.GetAsync(stopping), log, remote).RunAsync(stopping);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
         {
@@ -139,13 +141,13 @@ public sealed class CommandHostService(
 }
 
 /// <summary>One connection: hello, then requests one at a time until the client closes.</summary>
-internal sealed class CommandSession(CommandHostSettings settings, FrameCodec codec, IActorRef commandHost, ILogger log, EndPoint? remote)
+internal sealed class CommandSession(CommandHostSettings settings, FailedTokenThrottle throttle, FrameCodec codec, IActorRef commandHost, ILogger log, EndPoint? remote)
 {
     public async Task RunAsync(CancellationToken stopping)
     {
-        var role = await HelloAsync(stopping);
-        if (role is null) return;
-        log.LogInformation("pbm session from {Remote} as {Role}", remote, role);
+        var who = await HelloAsync(stopping);
+        if (who is null) return;
+        log.LogInformation("pbm session from {Remote} as {Operator} ({Role})", remote, who.Name, who.Role);
         while (true)
         {
             ClientFrame? frame;
@@ -166,12 +168,12 @@ internal sealed class CommandSession(CommandHostSettings settings, FrameCodec co
                 await codec.WriteAsync(new EndFrame(ExitCodes.Usage, ErrorCodes.BadFrame, "expected a request frame; hello is sent once, first"), stopping);
                 continue;
             }
-            await RunRequestAsync(request, role.Value, stopping);
+            await RunRequestAsync(request, who, stopping);
         }
     }
 
-    /// <summary>The session's role, or null when the hello was refused (the refusal is sent).</summary>
-    private async Task<OperatorRole?> HelloAsync(CancellationToken stopping)
+    /// <summary>Who the session is, or null when the hello was refused (the refusal is sent).</summary>
+    private async Task<OperatorIdentity?> HelloAsync(CancellationToken stopping)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(CommandHostSettings.HelloTimeout);
@@ -202,21 +204,40 @@ internal sealed class CommandSession(CommandHostSettings settings, FrameCodec co
                 $"protocol version {hello.Version} is not supported; this host speaks version {FrameCodec.ProtocolVersion}"), stopping);
             return null;
         }
-        OperatorRole role;
-        if (!settings.Tokens.Required) role = OperatorRole.Admin;
-        else if (settings.Tokens.RoleOf(hello.Token) is { } granted) role = granted;
-        else
-        {
-            log.LogWarning("pbm session from {Remote} refused: {Reason}", remote, hello.Token is null ? "no token" : "unknown token");
-            await codec.WriteAsync(new EndFrame(ExitCodes.Forbidden, ErrorCodes.Unauthorized,
-                hello.Token is null ? "this host requires an operator token (pbm --token or PBM_TOKEN)" : "the operator token is not known to this host"), stopping);
-            return null;
-        }
-        await codec.WriteAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, Environment.MachineName, role, PaletteCatalog.All), stopping);
-        return role;
+        var who = settings.Tokens.Required ? await IdentifyAsync(hello.Token, stopping) : OperatorIdentity.Loopback;
+        if (who is null) return null;
+        await codec.WriteAsync(new WelcomeFrame(FrameCodec.ProtocolVersion, Environment.MachineName, who.Role, PaletteCatalog.All), stopping);
+        return who;
     }
 
-    private async Task RunRequestAsync(RequestFrame request, OperatorRole role, CancellationToken stopping)
+    /// <summary>
+    /// The token's operator, or null when refused: while the source address is throttled its token is not even looked
+    /// at (the refusal is logged once per window); an unknown token starts or lengthens the address's window.
+    /// </summary>
+    private async Task<OperatorIdentity?> IdentifyAsync(string? token, CancellationToken stopping)
+    {
+        var address = (remote as IPEndPoint)?.Address ?? IPAddress.None;
+        if (throttle.Check(address) is { } throttled)
+        {
+            if (throttled.FirstInWindow)
+                log.LogWarning("pbm sessions from {Address} refused until {Until:O}: {Failures} failed operator tokens in a row", address, throttled.Until, throttled.Failures);
+            await codec.WriteAsync(new EndFrame(ExitCodes.Forbidden, ErrorCodes.Throttled,
+                $"too many failed operator tokens from {address}; try again after {throttled.Until.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}"), stopping);
+            return null;
+        }
+        if (settings.Tokens.Identify(token) is { } who)
+        {
+            throttle.Succeeded(address);
+            return who;
+        }
+        var until = throttle.Failed(address);
+        log.LogWarning("pbm session from {Remote} refused: {Reason}; its address is refused until {Until:O}", remote, token is null ? "no token" : "unknown token", until);
+        await codec.WriteAsync(new EndFrame(ExitCodes.Forbidden, ErrorCodes.Unauthorized,
+            token is null ? "this host requires an operator token (pbm --token or PBM_TOKEN)" : "the operator token is not known to this host"), stopping);
+        return null;
+    }
+
+    private async Task RunRequestAsync(RequestFrame request, OperatorIdentity who, CancellationToken stopping)
     {
         CommandInvocation invocation;
         try
@@ -228,15 +249,16 @@ internal sealed class CommandSession(CommandHostSettings settings, FrameCodec co
             await codec.WriteAsync(new EndFrame(ExitCodes.Usage, e.Code, e.Message), stopping);
             return;
         }
-        if (role < invocation.Command.Role)
+        EndFrame? refusal = null;
+        if (who.Role < invocation.Command.Role)
         {
-            log.LogWarning("pbm {Remote}: {Palette} {Command} refused to role {Role}", remote, request.Palette, request.Command, role);
-            await codec.WriteAsync(new EndFrame(ExitCodes.Forbidden, ErrorCodes.Forbidden,
-                $"{request.Palette} {request.Command} needs the {invocation.Command.Role.ToString().ToLowerInvariant()} role; this session has {role.ToString().ToLowerInvariant()}"), stopping);
-            return;
+            log.LogWarning("pbm {Remote}: {Palette} {Command} refused to {Operator} (role {Role})", remote, request.Palette, request.Command, who.Name, who.Role);
+            refusal = new EndFrame(ExitCodes.Forbidden, ErrorCodes.Forbidden,
+                $"{request.Palette} {request.Command} needs the {invocation.Command.Role.ToString().ToLowerInvariant()} role; this session has {who.Role.ToString().ToLowerInvariant()}");
         }
+        // A refusal goes through the command host too: a refused attempt at a state-changing command is audited.
         var output = Channel.CreateUnbounded<ServerFrame>(new UnboundedChannelOptions { SingleReader = true });
-        commandHost.Tell(new StartCommand(invocation, role, output.Writer));
+        commandHost.Tell(new StartCommand(invocation, who, output.Writer, refusal));
         try
         {
             await foreach (var frame in output.Reader.ReadAllAsync(stopping))

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.Infrastructure.Hosting;
+using FleetOrchestrator.Protocol;
 using AkkaConfig = Akka.Configuration.Config;
 
 namespace FleetOrchestrator.CommandHost;
@@ -13,6 +14,8 @@ namespace FleetOrchestrator.CommandHost;
 /// <param name="Tokens">Operator tokens; empty = every (loopback) connection is admin.</param>
 /// <param name="OfflineAfter">A device not seen for longer is listed by <c>devices list --offline</c>.</param>
 /// <param name="Certificate">Server certificate with its key: sessions are TLS from the first byte; null = plain TCP (loopback only).</param>
+/// <param name="AskTimeout">How long a command waits for an actor's answer; also how long an audited command waits for the audit journal.</param>
+/// <param name="Throttle">Back-off of failed operator tokens per source address.</param>
 public sealed record CommandHostSettings(
     string Hostname,
     int Port,
@@ -20,6 +23,7 @@ public sealed record CommandHostSettings(
     TimeSpan AskTimeout,
     TimeSpan PublishTimeout,
     TimeSpan OfflineAfter,
+    TokenThrottleSettings Throttle,
     int MaxSessions = 32,
     X509Certificate2? Certificate = null)
 {
@@ -41,6 +45,10 @@ public sealed record CommandHostSettings(
             hocon.RequiredDuration("fleet.command-host.ask-timeout"),
             hocon.RequiredDuration("fleet.command-host.publish-timeout"),
             hocon.RequiredDuration("fleet.command-host.offline-after"),
+            new TokenThrottleSettings(hocon.RequiredDuration("fleet.command-host.token-throttle.base-delay"),
+                hocon.RequiredDuration("fleet.command-host.token-throttle.max-delay"),
+                hocon.RequiredInt("fleet.command-host.token-throttle.max-addresses"),
+                hocon.RequiredDuration("fleet.command-host.token-throttle.forget-after")),
             hocon.RequiredInt("fleet.command-host.max-sessions"), certificate);
         settings.Validate();
         return settings;
@@ -59,6 +67,7 @@ public sealed record CommandHostSettings(
                 ". Set them, or bind 127.0.0.1 and reach it through an SSH tunnel (ssh -L 9110:127.0.0.1:9110 node).");
         if (Port is < 0 or > 65535) throw new CommandHostConfigurationException($"command host port {Port} is not a TCP port");
         if (MaxSessions < 1) throw new CommandHostConfigurationException("fleet.command-host.max-sessions must be at least 1");
+        if (Throttle.Problem is { } throttle) throw new CommandHostConfigurationException(throttle);
         if (Certificate is { HasPrivateKey: false })
             throw new CommandHostConfigurationException("the command host's TLS certificate has no private key");
     }
@@ -83,30 +92,42 @@ public sealed record CommandHostSettings(
 
 public sealed class CommandHostConfigurationException(string message) : Exception(message);
 
+/// <summary>Who a session is: the operator token's name and role (<see cref="Loopback"/> when the host has no tokens file).</summary>
+public sealed record OperatorIdentity(string Name, OperatorRole Role)
+{
+    public static OperatorIdentity Loopback { get; } = new("loopback", OperatorRole.Admin);
+}
+
 /// <summary>
 /// Operator tokens by the SHA-256 of their text (the file never holds a usable token). File format, one per
-/// line: <c>&lt;role&gt; sha256:&lt;64 hex&gt;</c>, roles viewer / operator / admin, <c>#</c> comments.
+/// line: <c>&lt;role&gt; sha256:&lt;64 hex&gt; [&lt;name&gt;]</c>, roles viewer / operator / admin, <c>#</c> comments. The name
+/// (unique, <see cref="Names.Operator"/>) is who the audit journal says acted; without one it is <c>token-</c> and the
+/// first 8 hex digits of the hash.
 /// </summary>
 public sealed class OperatorTokens
 {
-    private readonly Dictionary<string, OperatorRole> _roleByHash;
+    private readonly Dictionary<string, OperatorIdentity> _byHash;
 
-    private OperatorTokens(Dictionary<string, OperatorRole> roleByHash) => _roleByHash = roleByHash;
+    private OperatorTokens(Dictionary<string, OperatorIdentity> byHash) => _byHash = byHash;
 
     public static OperatorTokens None { get; } = new([]);
 
     /// <summary>True when connections must present a token.</summary>
-    public bool Required => _roleByHash.Count > 0;
+    public bool Required => _byHash.Count > 0;
 
     public static string Hash(string token) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    /// <summary>The role of <paramref name="token"/>, or null when it is not one of these tokens.</summary>
-    public OperatorRole? RoleOf(string? token) =>
-        token is not null && _roleByHash.TryGetValue(Hash(token), out var role) ? role : null;
+    /// <summary>Who presents <paramref name="token"/>, or null when it is not one of these tokens.</summary>
+    public OperatorIdentity? Identify(string? token) =>
+        token is not null && _byHash.TryGetValue(Hash(token), out var identity) ? identity : null;
+
+    /// <summary>The name of a token listed without one.</summary>
+    public static string DefaultName(string hash) => "token-" + hash["sha256:".Length..][..8];
 
     public static OperatorTokens Parse(string text, string source)
     {
-        var roleByHash = new Dictionary<string, OperatorRole>(StringComparer.Ordinal);
+        var byHash = new Dictionary<string, OperatorIdentity>(StringComparer.Ordinal);
+        var names = new HashSet<string>(StringComparer.Ordinal);
         var lineNumber = 0;
         foreach (var raw in text.Split('\n'))
         {
@@ -114,17 +135,22 @@ public sealed class OperatorTokens
             var line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
             var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length != 2)
-                throw new CommandHostConfigurationException($"{source}:{lineNumber}: expected \"<role> sha256:<hex>\", got {parts.Length} fields");
+            if (parts.Length is not (2 or 3))
+                throw new CommandHostConfigurationException($"{source}:{lineNumber}: expected \"<role> sha256:<hex> [<name>]\", got {parts.Length} fields");
             if (!Enum.TryParse<OperatorRole>(parts[0], ignoreCase: true, out var role) || !Enum.IsDefined(role) || int.TryParse(parts[0], out _))
                 throw new CommandHostConfigurationException($"{source}:{lineNumber}: unknown role \"{parts[0]}\"; roles: viewer, operator, admin");
             var hash = parts[1].ToLowerInvariant();
             if (!hash.StartsWith("sha256:", StringComparison.Ordinal) || hash.Length != 71 || !hash[7..].All(Uri.IsHexDigit))
                 throw new CommandHostConfigurationException($"{source}:{lineNumber}: the token must be given as sha256:<64 hex digits> of its text");
-            if (!roleByHash.TryAdd(hash, role))
+            var name = parts.Length == 3 ? parts[2] : DefaultName(hash);
+            if (Names.Operator.Problem(name) is { } problem) throw new CommandHostConfigurationException($"{source}:{lineNumber}: {problem}");
+            if (byHash.ContainsKey(hash))
                 throw new CommandHostConfigurationException($"{source}:{lineNumber}: the same token is listed twice");
+            if (!names.Add(name))
+                throw new CommandHostConfigurationException($"{source}:{lineNumber}: the name {name} is given to another token; each token needs its own");
+            byHash[hash] = new OperatorIdentity(name, role);
         }
-        return new OperatorTokens(roleByHash);
+        return new OperatorTokens(byHash);
     }
 
     public static OperatorTokens Load(string path)

@@ -50,6 +50,14 @@ public static class CommandLineText
         return tokens;
     }
 
+    /// <summary>The inverse of <see cref="Split"/>: tokens with spaces, quotes or backslashes (or empty) are double-quoted and escaped.</summary>
+    public static string Join(IEnumerable<string> tokens) => string.Join(' ', tokens.Select(Quote));
+
+    private static string Quote(string token) =>
+        token.Length > 0 && !token.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '\\')
+            ? token
+            : "\"" + token.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
     /// <summary>
     /// The words that can complete the last (partial) word of <paramref name="line"/>: palettes and the
     /// interactive words first, then the palette's commands, then the command's switches not used yet.

@@ -78,4 +78,8 @@ public static class ErrorCodes
     public const string Failed = "failed";
     public const string Timeout = "timeout";
     public const string Busy = "busy";
+    /// <summary>Hello refused: too many failed tokens from this address lately.</summary>
+    public const string Throttled = "throttled";
+    /// <summary>The command finished but its audit journal entry could not be recorded (the message says what it did).</summary>
+    public const string AuditFailed = "audit-failed";
 }

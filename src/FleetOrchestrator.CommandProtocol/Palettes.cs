@@ -27,19 +27,30 @@ public enum SwitchType
 }
 
 /// <summary>A <c>--name value</c> switch of a command.</summary>
-public sealed record SwitchDefinition(string Name, SwitchType Type, string Help, bool Required = false, bool Repeatable = false);
+/// <param name="Secret">Its values are key material or signatures: the audit journal records <c>&lt;elided&gt;</c> instead.</param>
+public sealed record SwitchDefinition(string Name, SwitchType Type, string Help, bool Required = false, bool Repeatable = false, bool Secret = false);
 
 /// <summary>A positional argument of a command; optional ones come after the required ones.</summary>
-public sealed record ArgumentDefinition(string Name, string Help, bool Required = true);
+/// <param name="Secret">Its value is key material or a signature: the audit journal records <c>&lt;elided&gt;</c> instead.</param>
+public sealed record ArgumentDefinition(string Name, string Help, bool Required = true, bool Secret = false);
 
 /// <summary>One command of a palette and the role it needs.</summary>
+/// <param name="ChangesState">
+/// Whether the command changes state, so that the command host records it in the audit journal before answering;
+/// null: it does when it needs more than the viewer role (say false for a read-only command of a higher role).
+/// </param>
 public sealed record CommandDefinition(
     string Name,
     string Help,
     OperatorRole Role,
     IReadOnlyList<ArgumentDefinition> Arguments,
-    IReadOnlyList<SwitchDefinition> Switches)
+    IReadOnlyList<SwitchDefinition> Switches,
+    bool? ChangesState = null)
 {
+    /// <summary>Recorded in the audit journal (see <see cref="ChangesState"/>).</summary>
+    [JsonIgnore]
+    public bool Audited => ChangesState ?? Role > OperatorRole.Viewer;
+
     /// <summary>One line of usage: <c>list &lt;device&gt; [&lt;correlation&gt;] [--tag string]</c>.</summary>
     public string Usage()
     {

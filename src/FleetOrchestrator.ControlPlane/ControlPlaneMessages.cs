@@ -1,3 +1,4 @@
+using FleetOrchestrator.ControlPlane.Audit;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Groups;
@@ -106,5 +107,10 @@ public static class ControlPlaneMessages
         .Add<GroupConfigured>("groups.configured")
         .Add<DeviceGroupsSnapshot>("groups.snapshot")
         .Add<GetFleetProjectionOffset>("fleet.get-projection-offset")
-        .Add<FleetProjectionOffset>("fleet.projection-offset");
+        .Add<FleetProjectionOffset>("fleet.projection-offset")
+        .Add<RecordAuditEntry>("audit.record-entry")
+        .Add<AuditEntryRecorded>("audit.entry-recorded")
+        .Add<AuditEntryStored>("audit.entry-stored")
+        .Add<GetAuditHead>("audit.get-head")
+        .Add<AuditHead>("audit.head");
 }

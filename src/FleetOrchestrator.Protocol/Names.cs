@@ -30,6 +30,9 @@ public static partial class Names
     /// <summary>Wave names; a wave's devices are served the TUF view of that name.</summary>
     public static NameRule Wave { get; } = new("wave name", WavePattern(), "1-64 of a-z 0-9 . _ - starting with a letter or digit");
 
+    /// <summary>Operator token names: who did what in the command host's audit journal.</summary>
+    public static NameRule Operator { get; } = new("operator name", OperatorPattern(), "1-64 of a-z 0-9 . _ @ - starting with a letter or digit");
+
     private const string TagDescription = "1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit";
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
@@ -43,6 +46,9 @@ public static partial class Names
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
     private static partial Regex WavePattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._@-]{0,63}$")]
+    private static partial Regex OperatorPattern();
 }
 
 /// <summary>What one kind of name may be, and the refusal that says so.</summary>

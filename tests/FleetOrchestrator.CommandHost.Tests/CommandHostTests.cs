@@ -302,7 +302,7 @@ public sealed class CommandHostTests : IAsyncLifetime
         Assert.Null(closed);
     }
 
-    private const string PaletteCatalogNames = "cluster,cluster-sharding,actor,apps,targets,devices,groups,waves,keys";
+    private const string PaletteCatalogNames = "cluster,cluster-sharding,actor,apps,targets,devices,groups,waves,keys,audit";
 
     [Theory]
     [InlineData("{\"type\":\"request\",\"palette\":\"cluster\",\"command\":\"show\",\"arguments\":[]}", ErrorCodes.BadFrame, "the first frame must be hello")]

@@ -18,7 +18,7 @@ public sealed class CommandLineTextTests
         Assert.Equal("unclosed \" quote", Assert.Throws<FormatException>(() => CommandLineText.Split("apps publish --repo \"/a")).Message);
 
     [Theory]
-    [InlineData("", new[] { "cluster", "cluster-sharding", "actor", "apps", "targets", "devices", "groups", "waves", "keys", "help", "exit" })]
+    [InlineData("", new[] { "cluster", "cluster-sharding", "actor", "apps", "targets", "devices", "groups", "waves", "keys", "audit", "help", "exit" })]
     [InlineData("clu", new[] { "cluster", "cluster-sharding" })]
     [InlineData("devices ", new[] { "list", "show", "updates", "apps-states", "config" })]
     [InlineData("devices a", new[] { "apps-states" })]

@@ -36,7 +36,7 @@ public sealed class CommandParserTests
         var palette = Refused("nope", "list");
         var command = Refused("devices", "explode");
 
-        Assert.Equal((ErrorCodes.UnknownPalette, "no palette \"nope\"; palettes: cluster, cluster-sharding, actor, apps, targets, devices, groups, waves, keys"),
+        Assert.Equal((ErrorCodes.UnknownPalette, "no palette \"nope\"; palettes: cluster, cluster-sharding, actor, apps, targets, devices, groups, waves, keys, audit"),
             (palette.Code, palette.Message));
         Assert.Equal((ErrorCodes.UnknownCommand, "palette devices has no command \"explode\"; commands: list, show, updates, apps-states, config"),
             (command.Code, command.Message));

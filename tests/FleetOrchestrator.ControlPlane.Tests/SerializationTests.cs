@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Akka.Actor;
+using FleetOrchestrator.ControlPlane.Audit;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Groups;
@@ -143,6 +144,13 @@ public sealed class SerializationTests : IDisposable
         yield return [new DeviceTwinSnapshot(twin)];
         yield return [GetFleetProjectionOffset.Instance];
         yield return [new FleetProjectionOffset(42)];
+        var entry = new AuditEntry(registration.RegisteredAt, "akka.ssl.tcp://fleet@n1:4053", "alice", "operator", "keys", "submit",
+            ["req-1", "--signature", AuditEntry.Elided], AuditEntry.Failed, 1, "not-found", "no request req-1");
+        yield return [new RecordAuditEntry(entry)];
+        yield return [new AuditEntryRecorded(entry)];
+        yield return [new AuditEntryStored(7)];
+        yield return [GetAuditHead.Instance];
+        yield return [new AuditHead(7)];
         // Last: Snapshot_comes_back_as_a_loadable_repository reads it.
         yield return [new TargetRegistrySnapshot(state)];
     }

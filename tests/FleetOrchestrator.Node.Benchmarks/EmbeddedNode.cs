@@ -58,7 +58,8 @@ internal sealed class EmbeddedNode : IAsyncDisposable
         // The node's own tunables (hocon/ as fleet-node loads it), then the run's overrides.
         var hocon = await NodeHost.LoadHoconAsync(Path.Combine(AppContext.BaseDirectory, "hocon"), CancellationToken.None)
             + "\nakka.loglevel = WARNING\n" + options.String("hocon");
-        var features = NodeSettings.Bind(Akka.Configuration.ConfigurationFactory.ParseString(hocon), new FactorySettings("bench", "127.0.0.1:5000", true),
+        var tunables = Akka.Configuration.ConfigurationFactory.ParseString(hocon);
+        var features = NodeSettings.Bind(tunables, new FactorySettings("bench", "127.0.0.1:5000", true),
             repository.Root.ToBytes(), keys.Values.SelectMany(k => k).Cast<ISigner>().ToList(), keyStore: null);
         var settings = new ControlPlaneSettings("127.0.0.1", 0, [], ControlPlaneSettings.AllRoles, persistence,
             features.TargetRegistry, features.Publisher,
@@ -66,7 +67,7 @@ internal sealed class EmbeddedNode : IAsyncDisposable
             features.DeviceTwins with { PassivateIdleAfter = TimeSpan.FromHours(1) },
             features.FleetProjection, features.Groups, waves?.Invoke(features.Waves) ?? features.Waves, hocon);
         // The command host as fleet-node runs it (loopback, no tokens): what pbm talks to.
-        var commandHost = new CommandHostSettings("127.0.0.1", 0, OperatorTokens.None, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(30), TimeSpan.FromHours(1));
+        var commandHost = CommandHostSettings.From(tunables, 0, data) with { AskTimeout = TimeSpan.FromSeconds(30) };
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(new FleetTable(persistence));

@@ -19,7 +19,7 @@ public abstract class PaletteActor : ReceiveActor
         Palette = palette;
         Receive<ExecuteCommand>(command =>
         {
-            Log.Info("command {0} {1} (role {2})", palette.Name, command.Invocation.Command.Name, command.Role);
+            Log.Info("command {0} {1} by {2} (role {3})", palette.Name, command.Invocation.Command.Name, command.Operator.Name, command.Role);
             try
             {
                 Execute(command.Invocation, new CommandOutput(command.Output));

@@ -15,8 +15,8 @@ public static class PaletteCatalog
 
     private static ArgumentDefinition Arg(string name, string help, bool required = true) => new(name, help, required);
 
-    private static SwitchDefinition Switch(string name, string help, SwitchType type = SwitchType.String, bool required = false, bool repeatable = false) =>
-        new(name, type, help, required, repeatable);
+    private static SwitchDefinition Switch(string name, string help, SwitchType type = SwitchType.String, bool required = false, bool repeatable = false, bool secret = false) =>
+        new(name, type, help, required, repeatable, secret);
 
     public static PaletteDefinition Cluster { get; } = new("cluster", "cluster membership of the control plane",
     [
@@ -151,10 +151,23 @@ public static class PaletteCatalog
         Command("pending", "requests waiting for offline signatures", Viewer,
             switches: [Switch("payloads", "also print each request with its payload to sign (JSON)", SwitchType.Flag)]),
         Command("prepare-root", "prepares root N+1 with these public root keys and answers its payload to sign (what pbm keys rotate-root sends)", Admin,
-            switches: [Switch("root-key", "a public key object (JSON) of the new root; none: the current root keys", repeatable: true)]),
+            switches: [Switch("root-key", "a public key object (JSON) of the new root; none: the current root keys", repeatable: true, secret: true)]),
         Command("submit", "adds offline signatures to a pending request (what pbm sends after signing locally)", Admin, [Arg("request", "request id")],
-            [Switch("signature", "<keyid>:<hex signature>", required: true, repeatable: true)]),
+            [Switch("signature", "<keyid>:<hex signature>", required: true, repeatable: true, secret: true)]),
     ]);
 
-    public static IReadOnlyList<PaletteDefinition> All { get; } = [Cluster, Sharding, Actor, Apps, Targets, Devices, Groups, Waves, Keys];
+    // Viewer: entries hold no secret (key material and signatures are elided), and reading the journal is not audited.
+    public static PaletteDefinition Audit { get; } = new("audit", "the operator audit journal: every state-changing command, who ran it, and its outcome",
+    [
+        Command("list", "audit entries, newest first", Viewer, switches:
+        [
+            Switch("since", "only entries from this time on: ISO-8601 (2026-05-01T12:00:00Z) or a duration back from now (30m, 2h, 7d)"),
+            Switch("operator", "only this operator (token name)"),
+            Switch("palette", "only commands of this palette"),
+            Switch("limit", $"entries to show (1..{ControlPlane.Audit.AuditQuery.MaxLimit}, default {ControlPlane.Audit.AuditQuery.DefaultLimit})", SwitchType.Integer),
+            Switch("before", "only entries numbered below this one (the next page)", SwitchType.Integer),
+        ]),
+    ]);
+
+    public static IReadOnlyList<PaletteDefinition> All { get; } = [Cluster, Sharding, Actor, Apps, Targets, Devices, Groups, Waves, Keys, Audit];
 }
