@@ -88,9 +88,8 @@ public sealed class FleetTable
             }
             if (FleetRow.Apply(rows.GetValueOrDefault(e.DeviceId), e) is not { } row) continue;
             rows[e.DeviceId] = changed[e.DeviceId] = row;
-            // A released name registered again: a new device, in a new row.
-            deleted.Remove(e.DeviceId);
         }
+        // Deletions first: a released name registered again in the same batch is a new device, in a new row without the old revocation.
         foreach (var device in deleted) await DeleteAsync(connection, transaction, device, cancellation);
         foreach (var row in changed.Values) await UpsertAsync(connection, transaction, row, cancellation);
         await using (var command = Command(connection,
