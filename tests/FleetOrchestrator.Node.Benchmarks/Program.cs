@@ -4,6 +4,7 @@ using FleetOrchestrator.Node.Benchmarks;
 //   checkins [--seconds 10] [--rounds 3] [--connections 64]   304 check-ins: fleet-node gateway vs bare Kestrel, each served by a child process
 //   twins [--count 100000]                                    registering twins on one embedded node: time, memory per live twin, projection catch-up
 //   wave [--count 100000] [--canary-percent 1]                a wave over N twins of one tag: assignments per minute, waves status latency
+//   revocation [--count 100] [--postgres <connection string>] three nodes: from 'devices revoke' answered to every gateway refusing the device
 // twins and wave take --postgres <connection string> (a fresh database, dropped afterwards) instead of a SQLite file.
 // serve-node / serve-bare are the child processes checkins starts.
 var options = Options.Parse(args.Skip(1).ToArray());
@@ -12,6 +13,7 @@ return args.FirstOrDefault() switch
     "checkins" => await CheckinBenchmark.RunAsync(options),
     "twins" => await TwinBenchmark.RunAsync(options),
     "wave" => await WaveBenchmark.RunAsync(options),
+    "revocation" => await RevocationBenchmark.RunAsync(options),
     "serve-node" => await Servers.ServeNodeAsync(options),
     "serve-bare" => await Servers.ServeBareAsync(options),
     _ => Usage(),
