@@ -158,4 +158,18 @@ public sealed class RevocationTests : IAsyncLifetime
         Assert.Null((await _node.TwinAsync("ghost")).Registration);
         Assert.Equal(0, _node.App.Services.GetRequiredService<DeviceDenyList>().Revision);
     }
+
+    [Fact]
+    public async Task A_gateway_started_after_the_revocation_refuses_the_device()
+    {
+        var (_, certificate) = await _node.RegisterAsync("device-4");
+        using var _ = certificate;
+        Assert.Equal(0, (await PbmAsync("revoke", "device-4", "--reason", "retired")).End.ExitCode);
+
+        await _node.RestartAsync();
+
+        using var client = _node.Client(certificate);
+        await AssertRevokedAsync(await client.GetAsync("repo/1.root.json"));
+        await AssertRevokedAsync(await RegisterRawAsync("device-4"));
+    }
 }
