@@ -9,6 +9,7 @@ using FleetOrchestrator.ControlPlane.Audit;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Groups;
+using FleetOrchestrator.ControlPlane.Revocations;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
 
@@ -41,7 +42,7 @@ public sealed class CommandHostActor : ReceiveActor
             [PaletteCatalog.Actor.Name] = Context.ActorOf(Props.Create(() => new ActorPaletteActor()), PaletteCatalog.Actor.Name),
             [PaletteCatalog.Apps.Name] = Context.ActorOf(Props.Create(() => new AppsPaletteActor(registry, targets, settings.AskTimeout, settings.PublishTimeout)), PaletteCatalog.Apps.Name),
             [PaletteCatalog.Targets.Name] = Context.ActorOf(Props.Create(() => new TargetsPaletteActor(targets, settings.AskTimeout)), PaletteCatalog.Targets.Name),
-            [PaletteCatalog.Devices.Name] = Context.ActorOf(Props.Create(() => new DevicesPaletteActor(fleet, twins, settings.AskTimeout, settings.OfflineAfter, time)), PaletteCatalog.Devices.Name),
+            [PaletteCatalog.Devices.Name] = Context.ActorOf(Props.Create(() => new DevicesPaletteActor(fleet, twins, registry.Get<DenyListActor>(), settings.AskTimeout, settings.OfflineAfter, time)), PaletteCatalog.Devices.Name),
             [PaletteCatalog.Groups.Name] = Context.ActorOf(Props.Create(() => new GroupsPaletteActor(registry.Get<DeviceGroupsActor>(), fleet, settings.AskTimeout)), PaletteCatalog.Groups.Name),
             [PaletteCatalog.Waves.Name] = Context.ActorOf(Props.Create(() => new WavesPaletteActor(registry.Get<WavesActor>(), settings.AskTimeout)), PaletteCatalog.Waves.Name),
             [PaletteCatalog.Keys.Name] = Context.ActorOf(Props.Create(() => new KeysPaletteActor(targets, settings.AskTimeout)), PaletteCatalog.Keys.Name),

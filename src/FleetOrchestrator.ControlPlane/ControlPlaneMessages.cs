@@ -3,6 +3,7 @@ using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Publishing;
+using FleetOrchestrator.ControlPlane.Revocations;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
 using FleetOrchestrator.Infrastructure.Serialization;
@@ -92,6 +93,16 @@ public static class ControlPlaneMessages
         .Add<ConfigureDevice>("devices.configure-device")
         .Add<DeviceConfigured>("devices.device-configured")
         .Add<DeviceConfigChanged>("devices.device-config-changed")
+        .Add<RevokeDevice>("devices.revoke-device")
+        .Add<DeleteDevice>("devices.delete-device")
+        .Add<DeviceRevocationAnswered>("devices.device-revocation-answered")
+        .Add<DeviceWasRevoked>("devices.device-was-revoked")
+        .Add<DeviceWasDeleted>("devices.device-was-deleted")
+        .Add<DenyDevice>("revocations.deny-device")
+        .Add<DeviceDenied>("revocations.device-denied")
+        .Add<DenyListChanged>("revocations.deny-list-changed")
+        .Add<GetDenyList>("revocations.get-deny-list")
+        .Add<DenyList>("revocations.deny-list")
         .Add<CreateGroup>("groups.create")
         .Add<DeleteGroup>("groups.delete")
         .Add<AddToGroup>("groups.add")

@@ -9,6 +9,7 @@ using FleetOrchestrator.ControlPlane.Security;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.Node.Factory;
+using FleetOrchestrator.ControlPlane.Revocations;
 using FleetOrchestrator.Node.Gateway;
 using FleetOrchestrator.Tuf.Crypto;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -59,6 +60,8 @@ public static class NodeHost
         var cache = new MetadataCache();
         builder.Services.AddSingleton(cache);
         var served = new ServedDevices(cache);
+        var denyList = new DeviceDenyList();
+        builder.Services.AddSingleton(denyList);
         var commandHost = CommandHostSettings.From(tunables, options.PbmPort, options.Data);
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, (akka, _) => akka
             .WithFleetControlPlane(settings)
@@ -68,6 +71,7 @@ public static class NodeHost
             {
                 actors.Register<MetadataCacheActor>(system.ActorOf(Props.Create(() => new MetadataCacheActor(cache, actors.Get<TargetRegistryActor>())), "gateway-metadata"));
                 system.ActorOf(Props.Create(() => new ServedDevicesActor(served)), "gateway-device-views");
+                system.ActorOf(Props.Create(() => new DeviceDenyListActor(denyList, actors.Get<DenyListActor>())), "gateway-deny-list");
             }));
 
         builder.Services.AddCommandHost(commandHost);
@@ -97,8 +101,8 @@ public static class NodeHost
         var deviceTwins = app.Services.GetRequiredService<IRequiredActor<DeviceTwinActor>>();
         var deviceGroups = app.Services.GetRequiredService<IRequiredActor<DeviceGroupsActor>>();
         GatewayEndpoints.Map(app,
-            new RegistrationEndpoint(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, deviceGroups, gatewayUrl),
-            new DeviceAuthentication(ca, deviceTwins, served, features.Gateway), new RepositoryEndpoints(served, app.Services.GetRequiredService<IRequiredActor<MetadataCacheActor>>()), new ReportEndpoints(deviceTwins));
+            new RegistrationEndpoint(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, deviceGroups, gatewayUrl) { DenyList = denyList },
+            denyList, new DeviceAuthentication(ca, deviceTwins, served, features.Gateway), new RepositoryEndpoints(served, app.Services.GetRequiredService<IRequiredActor<MetadataCacheActor>>()), new ReportEndpoints(deviceTwins));
         return app;
     }
 

@@ -5,6 +5,7 @@ using FleetOrchestrator.Node.Benchmarks;
 //   twins [--count 100000]                                    registering twins on one embedded node: time, memory per live twin, projection catch-up
 //   wave [--count 100000] [--canary-percent 1]                a wave over N twins of one tag: assignments per minute, waves status latency
 //   cluster-tls [--count 5000] [--rounds 2] [--checkin-seconds 15]  three nodes, mutual-TLS vs plain remoting: wave assignments, twin check-ins
+//   revocation [--count 100] [--postgres <connection string>] three nodes: from 'devices revoke' answered to every gateway refusing the device
 // twins and wave take --postgres <connection string> (a fresh database, dropped afterwards) instead of a SQLite file.
 // serve-node / serve-bare are the child processes checkins starts.
 var options = Options.Parse(args.Skip(1).ToArray());
@@ -14,6 +15,7 @@ return args.FirstOrDefault() switch
     "twins" => await TwinBenchmark.RunAsync(options),
     "wave" => await WaveBenchmark.RunAsync(options),
     "cluster-tls" => await RemotingTlsBenchmark.RunAsync(options),
+    "revocation" => await RevocationBenchmark.RunAsync(options),
     "serve-node" => await Servers.ServeNodeAsync(options),
     "serve-bare" => await Servers.ServeBareAsync(options),
     _ => Usage(),

@@ -3,6 +3,7 @@ using Akka.Actor;
 using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
+using FleetOrchestrator.ControlPlane.Revocations;
 using FleetOrchestrator.Protocol;
 using FleetOrchestrator.Protocol.DeviceApi;
 
@@ -10,12 +11,12 @@ namespace FleetOrchestrator.CommandHost.Palettes;
 
 /// <summary>
 /// The <c>devices</c> palette: listings from the fleet table (never a fan-out to twins), one device's details
-/// from its twin.
+/// from its twin; revoke and delete: the twin records it, then the deny list singleton makes every gateway refuse it.
 /// </summary>
-public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeSpan askTimeout, TimeSpan offlineAfter, TimeProvider time)
+public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, IActorRef denyList, TimeSpan askTimeout, TimeSpan offlineAfter, TimeProvider time)
     : PaletteActor(PaletteCatalog.Devices)
 {
-    public static readonly IReadOnlyList<string> ListColumns = ["device", "hardware id", "tag", "group", "target", "status", "apps", "last seen"];
+    public static readonly IReadOnlyList<string> ListColumns = ["device", "hardware id", "tag", "group", "target", "status", "apps", "last seen", "revoked"];
 
     /// <summary>Rows an <c>--offline</c> listing reads at most to find a page of offline devices.</summary>
     public const int MaxOfflineScan = 100_000;
@@ -46,6 +47,7 @@ public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeS
                         Registered = new { r.Tag, r.Group, r.Apps }, r.RegisteredAt, r.CertificateSha256,
                         details.CurrentTarget, details.Status, details.AppHealth, details.LastSeen, details.SystemInfo,
                         LastUpdate = details.Installs.Count == 0 ? null : details.Installs[^1].CorrelationId,
+                        Revoked = details.Revocation, Deleted = details.Deletion,
                     });
                 });
                 return;
@@ -109,10 +111,49 @@ public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeS
                     output.Line($"device {device} follows {configured.Config} ({source}){(configured.Changed ? "" : "; nothing changed")}");
                 });
                 return;
+            case "revoke":
+                var revoked = invocation.Argument("device")!;
+                Run(output, () => RevokeAsync(revoked, new RevokeDevice(revoked, invocation.String("reason")!, Operator), output));
+                return;
+            case "delete":
+                var deleted = invocation.Argument("device")!;
+                Run(output, () => RevokeAsync(deleted, new DeleteDevice(deleted, invocation.String("reason") ?? "deleted", Operator, invocation.Flag("release-name")), output));
+                return;
             default:
                 NotImplemented(invocation, output);
                 return;
         }
+    }
+
+    /// <summary>
+    /// The twin records the revocation (or deletion), then the deny list takes the certificate current then and, unless
+    /// released, the name. Both are idempotent: when the deny list does not answer, running the command again finishes it.
+    /// </summary>
+    private async Task RevokeAsync(string device, object command, CommandOutput output)
+    {
+        CheckName(device);
+        DeviceRevocationAnswered answered;
+        try
+        {
+            answered = await AskAccepted<DeviceRevocationAnswered>(twins, command, askTimeout);
+        }
+        catch (CommandFailedException e) when (e.Message.StartsWith("no device ", StringComparison.Ordinal))
+        {
+            throw new CommandFailedException(ErrorCodes.NotFound, e.Message);
+        }
+        DeviceDenied denied;
+        try
+        {
+            denied = await AskAccepted<DeviceDenied>(denyList, new DenyDevice(device, answered.Revocation.CertificateSha256, answered.NameReserved), askTimeout);
+        }
+        catch (AskTimeoutException)
+        {
+            throw new CommandFailedException(ErrorCodes.Timeout, $"device {device}'s twin recorded it, but the deny list did not answer in time; run the command again to deny it on the gateways");
+        }
+        var r = answered.Revocation;
+        var what = answered.Deletion is { } d ? $"deleted (by {d.By} at {Time(d.At)}; name {(d.NameReleased ? "released" : "reserved")}), " : "";
+        output.Line($"device {device} {what}revoked by {r.By} at {Time(r.At)}: {r.Reason}{(answered.Changed ? "" : " (nothing changed)")}");
+        output.Line($"every gateway refuses certificate {r.CertificateSha256}{(answered.NameReserved ? " and the name" : "")} (deny list revision {denied.Revision})");
     }
 
     private async Task ListAsync(FleetQuery query, bool offline, CommandOutput output)
@@ -146,7 +187,8 @@ public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeS
         $"{shown} devices ({detail})" + (rows.Count == query.Limit ? $"; next page: --after {rows[^1].DeviceId}" : "");
 
     private static IReadOnlyList<string?> Row(FleetRow r) =>
-        [r.DeviceId, r.HardwareId, r.Tag, r.Group, r.CurrentTarget, r.Status, r.AppHealth, Time(r.LastSeen)];
+        [r.DeviceId, r.HardwareId, r.Tag, r.Group, r.CurrentTarget, r.Status, r.AppHealth, Time(r.LastSeen),
+            r.Revocation is { } revoked ? $"{Time(revoked.At)} by {revoked.By}: {revoked.Reason}" : null];
 
     /// <summary>A name no device can have (the gateway's registration rule) is refused without asking (and so starting) a twin.</summary>
     private static void CheckName(string device)

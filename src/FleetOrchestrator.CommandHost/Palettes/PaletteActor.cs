@@ -20,6 +20,7 @@ public abstract class PaletteActor : ReceiveActor
         Receive<ExecuteCommand>(command =>
         {
             Log.Info("command {0} {1} by {2} (role {3})", palette.Name, command.Invocation.Command.Name, command.Operator.Name, command.Role);
+            Operator = command.Operator.Name;
             try
             {
                 Execute(command.Invocation, new CommandOutput(command.Output));
@@ -32,6 +33,11 @@ public abstract class PaletteActor : ReceiveActor
     }
 
     protected PaletteDefinition Palette { get; }
+
+    /// <summary>
+    /// Who runs the command being executed, for what a command records (a revocation's "by"): the name of the session's operator token. Read it in <see cref="Execute"/>, not in the work it runs later.
+    /// </summary>
+    protected string Operator { get; private set; } = "";
 
     /// <summary>Runs one command; must end the output exactly once (directly, or through <see cref="Run"/>).</summary>
     protected abstract void Execute(CommandInvocation invocation, CommandOutput output);

@@ -86,6 +86,14 @@ public static class PaletteCatalog
         Command("apps-states", "the app states a device last reported", Viewer, [Arg("device", "device name")]),
         Command("config", "sets a device's own tag and app selection (over its group's)", Operator, [Arg("device", "device name")],
             [Switch("tag", "tag to follow"), Switch("apps", AppsHelp), Switch("clear", "drop the device's own config: follow its group's again", SwitchType.Flag)]),
+        Command("revoke", "revokes a device: every gateway refuses its certificate and name (403 device-revoked); its name cannot register again", Operator,
+            [Arg("device", "device name")], [Switch("reason", "why (shown by devices show and list)", required: true)]),
+        Command("delete", "revokes a device and removes it from the fleet table, its group and its waves; its name stays reserved unless released", Admin,
+            [Arg("device", "device name")],
+            [
+                Switch("reason", "why, when the device is not revoked yet (default: deleted)"),
+                Switch("release-name", "a new device may register with this name (the old certificate stays refused)", SwitchType.Flag),
+            ]),
     ]);
 
     public static PaletteDefinition Groups { get; } = new("groups", "device groups",

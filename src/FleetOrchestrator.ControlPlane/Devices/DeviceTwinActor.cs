@@ -78,6 +78,12 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
             case ConfigureDevice command:
                 Configure(_state.Decide(command), command.DeviceId);
                 break;
+            case RevokeDevice command:
+                Revoke(_state.Decide(command, _time.GetUtcNow()), command.DeviceId);
+                break;
+            case DeleteDevice command:
+                Revoke(_state.Decide(command, _time.GetUtcNow()), command.DeviceId);
+                break;
             case GetDevice:
                 Sender.Tell(_state.Details());
                 break;
@@ -105,6 +111,27 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
         if (decision.Refusal is { } refusal) replyTo.Tell(new Refused(deviceId, refusal));
         else if (decision.Single is not { } e) replyTo.Tell(answer());
         else PersistAndApply(e, () => replyTo.Tell(answer()));
+    }
+
+    /// <summary>A revocation or deletion (one or two events): answered once all are persisted, with the revocation as it stands.</summary>
+    private void Revoke(Decision<IDeviceTwinEvent> decision, string deviceId)
+    {
+        var replyTo = Sender;
+        if (decision.Refusal is { } refusal)
+        {
+            replyTo.Tell(new Refused(deviceId, refusal));
+            return;
+        }
+        var remaining = decision.Events.Count;
+        if (remaining == 0) replyTo.Tell(new DeviceRevocationAnswered(deviceId, _state.Revocation!, _state.Deletion, Changed: false));
+        foreach (var e in decision.Events)
+            PersistAndApply(e, () =>
+            {
+                if (--remaining > 0) return;
+                Log.Info("device {0} revoked by {1} ({2}){3}", deviceId, _state.Revocation!.By, _state.Revocation.Reason,
+                    _state.Deletion is { } deleted ? deleted.NameReleased ? "; deleted, name released" : "; deleted, name reserved" : "");
+                replyTo.Tell(new DeviceRevocationAnswered(deviceId, _state.Revocation!, _state.Deletion, Changed: true));
+            });
     }
 
     /// <summary>The wave hands out more views only as twins answer: its pace follows the journal's. Refusals are answered too.</summary>

@@ -61,6 +61,8 @@ public static class AppHealth
 /// <param name="Group">The device's group: the registration's until an operator moves it.</param>
 /// <param name="GroupConfig">Its group's config as the groups singleton last told it (null: the group has none).</param>
 /// <param name="OwnConfig">Set for this device by an operator; wins over the group's.</param>
+/// <param name="Revocation">Set once an operator revoked the device: it reports nothing more and its name is not registered again.</param>
+/// <param name="Deletion">Set once an operator deleted the device; a registration of a released name starts a new twin state.</param>
 public sealed record DeviceTwinState(
     string DeviceId,
     DeviceRegistration? Registration,
@@ -73,7 +75,9 @@ public sealed record DeviceTwinState(
     string? View = null,
     string? Group = null,
     DeviceConfig? GroupConfig = null,
-    DeviceConfig? OwnConfig = null)
+    DeviceConfig? OwnConfig = null,
+    DeviceRevocation? Revocation = null,
+    DeviceDeletion? Deletion = null)
 {
     public const int MaxInstallHistory = 20;
 
@@ -121,7 +125,7 @@ public sealed record DeviceTwinState(
 
     /// <summary>The answer to <see cref="GetDevice"/>: what readers need of the state.</summary>
     public DeviceDetails Details() =>
-        new(DeviceId, Registration, Group, Config(), OwnConfig, GroupConfig, ServedView(), CurrentTarget, Status(), AppHealthNow(), LastSeen, Installs, Apps, SystemInfo);
+        new(DeviceId, Registration, Group, Config(), OwnConfig, GroupConfig, ServedView(), CurrentTarget, Status(), AppHealthNow(), LastSeen, Installs, Apps, SystemInfo, Revocation, Deletion);
 
     // ---- decisions ---------------------------------------------------------------------------------
 
@@ -130,11 +134,37 @@ public sealed record DeviceTwinState(
     {
         if (command.DeviceId != DeviceId)
             return Decision<DeviceWasRegistered>.Refuse($"command for device \"{command.DeviceId}\" reached the twin of \"{DeviceId}\"");
-        if (Registration is { } existing)
+        if (Deletion is not { NameReleased: true } && Revocation is { } revoked)
+            return Decision<DeviceWasRegistered>.Refuse(DeviceRevocationDecisions.NameRevoked(DeviceId, revoked));
+        if (Registration is { } existing && Deletion is null)
             return Decision<DeviceWasRegistered>.Refuse($"a device named \"{DeviceId}\" is already registered (since {existing.RegisteredAt:u})");
         return Decision<DeviceWasRegistered>.Accept(
             new DeviceWasRegistered(DeviceId, new DeviceRegistration(command.HardwareId, command.Tag, command.CertificateSha256, now, command.Group, command.Apps)));
     }
+
+    /// <summary>The device revoked, with the certificate it holds now; unchanged when it is revoked already (the first revocation stays).</summary>
+    public Decision<IDeviceTwinEvent> Decide(RevokeDevice command, DateTimeOffset now) => Decision<IDeviceTwinEvent>.RefuseOr(
+        DeviceRevocationDecisions.Problem(this, command.DeviceId, command.Reason),
+        () => Revocation is not null ? Decision<IDeviceTwinEvent>.Unchanged : Decision<IDeviceTwinEvent>.Accept(Revoked(command.Reason, command.By, now)));
+
+    /// <summary>
+    /// The device revoked (unless it is already) and deleted; a deleted device's name can still be released. Unchanged
+    /// when it is deleted already and nothing more is released.
+    /// </summary>
+    public Decision<IDeviceTwinEvent> Decide(DeleteDevice command, DateTimeOffset now) => Decision<IDeviceTwinEvent>.RefuseOr(
+        DeviceRevocationDecisions.Problem(this, command.DeviceId, command.Reason),
+        () =>
+        {
+            if (Deletion is { } deleted)
+                return command.ReleaseName && !deleted.NameReleased
+                    ? Decision<IDeviceTwinEvent>.Accept(new DeviceWasDeleted(DeviceId, new DeviceDeletion(command.By, now, NameReleased: true)))
+                    : Decision<IDeviceTwinEvent>.Unchanged;
+            var deletion = new DeviceWasDeleted(DeviceId, new DeviceDeletion(command.By, now, command.ReleaseName));
+            return Decision<IDeviceTwinEvent>.Accept(Revocation is null ? [Revoked(command.Reason, command.By, now), deletion] : [deletion]);
+        });
+
+    private DeviceWasRevoked Revoked(string reason, string by, DateTimeOffset now) =>
+        new(DeviceId, new DeviceRevocation(reason, by, now, Registration!.CertificateSha256));
 
     /// <summary>
     /// The events not recorded before (ids already folded in, or repeated in the batch, are duplicates: see
@@ -200,7 +230,7 @@ public sealed record DeviceTwinState(
     /// </summary>
     public (DeviceTwinState State, DeviceWasSeen? Event) Seen(DateTimeOffset at, TimeSpan resolution)
     {
-        if (Registration is null) return (this, null);
+        if (Registration is null || Revocation is not null) return (this, null);
         var state = LastSeen is { } last && last >= at ? this : this with { LastSeen = at };
         var persist = SeenPersistedAt is not { } persisted || at - persisted >= resolution;
         return (state, persist ? new DeviceWasSeen(DeviceId, at) : null);
@@ -212,7 +242,10 @@ public sealed record DeviceTwinState(
     {
         var state = e switch
         {
-            DeviceWasRegistered registered => this with { Registration = registered.Registration, Group = registered.Registration.Group },
+            // A released name registers a new device: nothing of the deleted one carries over.
+            DeviceWasRegistered registered => (Deletion is null ? this : Empty(DeviceId)) with { Registration = registered.Registration, Group = registered.Registration.Group },
+            DeviceWasRevoked revoked => this with { Revocation = revoked.Revocation },
+            DeviceWasDeleted deleted => this with { Deletion = deleted.Deletion },
             DeviceEventsWereRecorded recorded => Fold(recorded.Events),
             DeviceAppsStatesChanged apps => this with { Apps = apps.Report, CurrentTarget = apps.CurrentTarget },
             DeviceSystemInfoChanged info => this with { SystemInfo = info.Info },
@@ -236,6 +269,7 @@ public sealed record DeviceTwinState(
     private string? ReportRefusal(string deviceId) =>
         deviceId != DeviceId ? $"report for device \"{deviceId}\" reached the twin of \"{DeviceId}\""
         : Registration is null ? $"device \"{DeviceId}\" is not registered"
+        : Revocation is { } revoked ? $"device \"{DeviceId}\" is revoked (since {revoked.At:u}): it reports and changes nothing"
         : null;
 
     /// <summary>Folds update events into the attempts of their correlation ids; a successful installation sets the current target.</summary>

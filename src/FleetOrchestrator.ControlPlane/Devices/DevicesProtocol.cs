@@ -87,6 +87,7 @@ public sealed record GetDevice(string DeviceId) : IWithDeviceId, IFleetMessage;
 /// <param name="Config">What the device follows: its own config, else its group's, else what it registered with.</param>
 /// <param name="ServedView">The repository view the gateway serves it: the wave's it was handed, else production.</param>
 /// <param name="Installs">The most recent update attempts, oldest first.</param>
+/// <param name="Revocation">Set once the device is revoked; <paramref name="Deletion"/> once it is deleted.</param>
 public sealed record DeviceDetails(
     string DeviceId,
     DeviceRegistration? Registration,
@@ -101,7 +102,9 @@ public sealed record DeviceDetails(
     DateTimeOffset? LastSeen,
     IReadOnlyList<InstallAttempt> Installs,
     AppsStatesReport? Apps,
-    SystemInfoReport? SystemInfo) : IWithDeviceId, IFleetMessage;
+    SystemInfoReport? SystemInfo,
+    DeviceRevocation? Revocation = null,
+    DeviceDeletion? Deletion = null) : IWithDeviceId, IFleetMessage;
 
 // ---- persisted events (tagged for the fleet projection) and snapshot ---------------------------------
 
@@ -164,3 +167,46 @@ public sealed record DeviceWasSeen(string DeviceId, DateTimeOffset At) : IDevice
 
 /// <summary>A twin's whole state, saved every few events so recovery replays few events.</summary>
 public sealed record DeviceTwinSnapshot(DeviceTwinState State) : IFleetMessage;
+
+// ---- revocation and deletion (pbm devices revoke|delete) ----------------------------------------------
+
+/// <summary>
+/// An operator revokes the device: its certificate and name are refused by every gateway from now on. Answered with
+/// <see cref="DeviceRevocationAnswered"/>; revoking a revoked device changes nothing (the first revocation stays).
+/// </summary>
+/// <param name="By">Who revoked it: the operator's name, or their role when the session has no name.</param>
+public sealed record RevokeDevice(string DeviceId, string Reason, string By) : IWithDeviceId, IFleetMessage;
+
+/// <summary>
+/// An operator deletes the device: revoked (if it was not), and gone from the fleet table, so from its group and its
+/// waves. Its name stays reserved unless <see cref="ReleaseName"/>; a later delete can still release it.
+/// </summary>
+public sealed record DeleteDevice(string DeviceId, string Reason, string By, bool ReleaseName) : IWithDeviceId, IFleetMessage;
+
+/// <summary>
+/// Answer to <see cref="RevokeDevice"/> and <see cref="DeleteDevice"/>: the revocation (with the certificate it
+/// deny-lists), the deletion if any, and whether anything was persisted.
+/// </summary>
+public sealed record DeviceRevocationAnswered(string DeviceId, DeviceRevocation Revocation, DeviceDeletion? Deletion, bool Changed) : IWithDeviceId, IFleetMessage
+{
+    /// <summary>The name stays refused by the gateways: it was not released.</summary>
+    public bool NameReserved => Deletion is not { NameReleased: true };
+}
+
+/// <summary>Why, by whom and when a device was revoked, and the certificate that was current then (deny-listed for good).</summary>
+public sealed record DeviceRevocation(string Reason, string By, DateTimeOffset At, string CertificateSha256);
+
+/// <summary>When and by whom a device was deleted; <see cref="NameReleased"/>: a new device may register with its name.</summary>
+public sealed record DeviceDeletion(string By, DateTimeOffset At, bool NameReleased);
+
+/// <summary>The device was revoked. Not a contact with the device (see <see cref="DeviceViewWasAssigned"/>).</summary>
+public sealed record DeviceWasRevoked(string DeviceId, DeviceRevocation Revocation) : IDeviceTwinEvent
+{
+    public DateTimeOffset At => DateTimeOffset.MinValue;
+}
+
+/// <summary>The (revoked) device was deleted: the fleet table drops its row. Not a contact with the device.</summary>
+public sealed record DeviceWasDeleted(string DeviceId, DeviceDeletion Deletion) : IDeviceTwinEvent
+{
+    public DateTimeOffset At => DateTimeOffset.MinValue;
+}

@@ -2,7 +2,7 @@ using FleetOrchestrator.ControlPlane.Devices;
 
 namespace FleetOrchestrator.ControlPlane.Fleet;
 
-/// <summary>One device in the fleet table: what listings and counts read.</summary>
+/// <summary>One device in the fleet table: what listings and counts read. <see cref="Revocation"/> is set once the device is revoked.</summary>
 public sealed record FleetRow(
     string DeviceId,
     string HardwareId,
@@ -12,12 +12,14 @@ public sealed record FleetRow(
     string Status,
     string AppHealth,
     DateTimeOffset RegisteredAt,
-    DateTimeOffset LastSeen)
+    DateTimeOffset LastSeen,
+    DeviceRevocation? Revocation = null)
 {
     /// <summary>
     /// The row after a twin event; null when there is no row to change (an event of an unregistered device
     /// cannot exist, so that only guards the table against a foreign journal). Columns are copied from the
-    /// event, which carries what the twin derived: the table never re-derives twin decisions.
+    /// event, which carries what the twin derived: the table never re-derives twin decisions. A deletion is no row
+    /// change: <see cref="FleetTable"/> drops the row.
     /// </summary>
     public static FleetRow? Apply(FleetRow? row, IDeviceTwinEvent e)
     {
@@ -33,6 +35,7 @@ public sealed record FleetRow(
             DeviceEventsWereRecorded recorded => row with { Status = recorded.Status, CurrentTarget = recorded.CurrentTarget, LastSeen = seen },
             DeviceAppsStatesChanged apps => row with { AppHealth = apps.AppHealth, CurrentTarget = apps.CurrentTarget, LastSeen = seen },
             DeviceConfigChanged changed => row with { Tag = changed.Config.Tag, Group = changed.Group, LastSeen = seen },
+            DeviceWasRevoked revoked => row with { Revocation = revoked.Revocation },
             _ => row with { LastSeen = seen },
         };
     }

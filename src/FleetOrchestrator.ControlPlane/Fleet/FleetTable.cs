@@ -17,7 +17,12 @@ public sealed class FleetTable
 {
     public const string TableName = "fleet_devices";
     public const string OffsetsTableName = "fleet_projection_offsets";
+    /// <summary>Revoked devices' reason, operator and time: a table of its own, so a table made before revocation needs no migration.</summary>
+    public const string RevocationsTableName = "fleet_revocations";
     private const string Columns = "device_id, hardware_id, tag, device_group, current_target, status, app_health, registered_at, last_seen";
+    /// <summary>What row readers select: the device's columns and its revocation, if any.</summary>
+    private const string Select = "SELECT d.device_id, d.hardware_id, d.tag, d.device_group, d.current_target, d.status, d.app_health, d.registered_at, d.last_seen, " +
+        $"r.reason, r.revoked_by, r.revoked_at, r.certificate_sha256 FROM {TableName} d LEFT JOIN {RevocationsTableName} r ON r.device_id = d.device_id";
 
     private static readonly string[] Schema =
     [
@@ -38,6 +43,14 @@ public sealed class FleetTable
         $"CREATE INDEX IF NOT EXISTS {TableName}_target ON {TableName} (current_target, device_id)",
         $"CREATE INDEX IF NOT EXISTS {TableName}_status ON {TableName} (status, device_id)",
         $"CREATE TABLE IF NOT EXISTS {OffsetsTableName} (projection VARCHAR(64) NOT NULL PRIMARY KEY, ordering BIGINT NOT NULL)",
+        $"""
+        CREATE TABLE IF NOT EXISTS {RevocationsTableName} (
+            device_id VARCHAR(63) NOT NULL PRIMARY KEY,
+            reason VARCHAR(500) NOT NULL,
+            revoked_by VARCHAR(128) NOT NULL,
+            revoked_at BIGINT NOT NULL,
+            certificate_sha256 VARCHAR(64) NOT NULL)
+        """,
     ];
 
     private readonly PersistenceSettings _settings;
@@ -63,11 +76,21 @@ public sealed class FleetTable
         await using var transaction = await connection.BeginTransactionAsync(cancellation);
         var rows = await LoadAsync(connection, transaction, events.Select(e => e.DeviceId).Distinct(StringComparer.Ordinal).ToList(), cancellation);
         var changed = new Dictionary<string, FleetRow>(StringComparer.Ordinal);
+        var deleted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in events)
         {
+            if (e is DeviceWasDeleted)
+            {
+                rows.Remove(e.DeviceId);
+                changed.Remove(e.DeviceId);
+                deleted.Add(e.DeviceId);
+                continue;
+            }
             if (FleetRow.Apply(rows.GetValueOrDefault(e.DeviceId), e) is not { } row) continue;
             rows[e.DeviceId] = changed[e.DeviceId] = row;
         }
+        // Deletions first: a released name registered again in the same batch is a new device, in a new row without the old revocation.
+        foreach (var device in deleted) await DeleteAsync(connection, transaction, device, cancellation);
         foreach (var row in changed.Values) await UpsertAsync(connection, transaction, row, cancellation);
         await using (var command = Command(connection,
                          $"INSERT INTO {OffsetsTableName} (projection, ordering) VALUES (@projection, @ordering) ON CONFLICT (projection) DO UPDATE SET ordering = excluded.ordering",
@@ -94,12 +117,12 @@ public sealed class FleetTable
         var (where, parameters) = Where(query);
         if (query.After is { } after)
         {
-            where += (where.Length == 0 ? " WHERE" : " AND") + " device_id > @after";
+            where += (where.Length == 0 ? " WHERE" : " AND") + " d.device_id > @after";
             parameters.Add(("after", after));
         }
         parameters.Add(("limit", query.Limit));
         await using var connection = await OpenAsync(cancellation);
-        await using var command = Command(connection, $"SELECT {Columns} FROM {TableName}{where} ORDER BY device_id LIMIT @limit", [.. parameters]);
+        await using var command = Command(connection, $"{Select}{where} ORDER BY d.device_id LIMIT @limit", [.. parameters]);
         return await ReadRowsAsync(command, cancellation);
     }
 
@@ -121,7 +144,7 @@ public sealed class FleetTable
     {
         var (where, parameters) = Where(query);
         await using var connection = await OpenAsync(cancellation);
-        await using var command = Command(connection, $"SELECT COUNT(*) FROM {TableName}{where}", [.. parameters]);
+        await using var command = Command(connection, $"SELECT COUNT(*) FROM {TableName} d{where}", [.. parameters]);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellation));
     }
 
@@ -130,7 +153,7 @@ public sealed class FleetTable
     {
         var (where, parameters) = Where(query);
         await using var connection = await OpenAsync(cancellation);
-        await using var command = Command(connection, $"SELECT status, COUNT(*) FROM {TableName}{where} GROUP BY status", [.. parameters]);
+        await using var command = Command(connection, $"SELECT d.status, COUNT(*) FROM {TableName} d{where} GROUP BY d.status", [.. parameters]);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellation);
         while (await reader.ReadAsync(cancellation)) counts[reader.GetString(0)] = reader.GetInt64(1);
@@ -144,7 +167,7 @@ public sealed class FleetTable
         foreach (var (column, value) in new[] { ("tag", query.Tag), ("device_group", query.Group), ("current_target", query.Target), ("status", query.Status) })
         {
             if (value is null) continue;
-            clauses.Add($"{column} = @{column}");
+            clauses.Add($"d.{column} = @{column}");
             parameters.Add((column, value));
         }
         return (clauses.Count == 0 ? "" : " WHERE " + string.Join(" AND ", clauses), parameters);
@@ -157,7 +180,7 @@ public sealed class FleetTable
         foreach (var chunk in deviceIds.Chunk(500))
         {
             var names = chunk.Select((_, i) => $"@d{i}").ToList();
-            await using var command = Command(connection, $"SELECT {Columns} FROM {TableName} WHERE device_id IN ({string.Join(", ", names)})",
+            await using var command = Command(connection, $"{Select} WHERE d.device_id IN ({string.Join(", ", names)})",
                 [.. chunk.Select((id, i) => ($"d{i}", (object?)id))]);
             command.Transaction = transaction;
             foreach (var row in await ReadRowsAsync(command, cancellation)) rows[row.DeviceId] = row;
@@ -180,6 +203,29 @@ public sealed class FleetTable
             ("registered_at", row.RegisteredAt.ToUnixTimeMilliseconds()), ("last_seen", row.LastSeen.ToUnixTimeMilliseconds()));
         command.Transaction = transaction;
         await command.ExecuteNonQueryAsync(cancellation);
+        if (row.Revocation is not { } revocation) return;
+        await using var revoked = Command(connection,
+            $"""
+            INSERT INTO {RevocationsTableName} (device_id, reason, revoked_by, revoked_at, certificate_sha256)
+            VALUES (@device_id, @reason, @revoked_by, @revoked_at, @certificate_sha256)
+            ON CONFLICT (device_id) DO UPDATE SET reason = excluded.reason, revoked_by = excluded.revoked_by,
+                revoked_at = excluded.revoked_at, certificate_sha256 = excluded.certificate_sha256
+            """,
+            ("device_id", row.DeviceId), ("reason", revocation.Reason), ("revoked_by", revocation.By),
+            ("revoked_at", revocation.At.ToUnixTimeMilliseconds()), ("certificate_sha256", revocation.CertificateSha256));
+        revoked.Transaction = transaction;
+        await revoked.ExecuteNonQueryAsync(cancellation);
+    }
+
+    /// <summary>A deleted device leaves the table, with its revocation: listings, groups and waves no longer see it.</summary>
+    private static async Task DeleteAsync(DbConnection connection, DbTransaction transaction, string deviceId, CancellationToken cancellation)
+    {
+        foreach (var table in new[] { RevocationsTableName, TableName })
+        {
+            await using var command = Command(connection, $"DELETE FROM {table} WHERE device_id = @device_id", ("device_id", deviceId));
+            command.Transaction = transaction;
+            await command.ExecuteNonQueryAsync(cancellation);
+        }
     }
 
     private static async Task<List<FleetRow>> ReadRowsAsync(DbCommand command, CancellationToken cancellation)
@@ -191,7 +237,9 @@ public sealed class FleetTable
             rows.Add(new FleetRow(reader.GetString(0), reader.GetString(1), reader.GetString(2),
                 reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
                 reader.GetString(5), reader.GetString(6),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8))));
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
+                reader.IsDBNull(9) ? null : new DeviceRevocation(reader.GetString(9), reader.GetString(10),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(11)), reader.GetString(12))));
         }
         return rows;
     }

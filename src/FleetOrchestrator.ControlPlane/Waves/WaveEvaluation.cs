@@ -15,7 +15,8 @@ public static class WaveEvaluation
     {
         if (StageToStart(wave) is { } start)
         {
-            var candidates = rows.Values.Select(r => new CandidateDevice(r.DeviceId, r.Group, r.LastSeen)).ToList();
+            // A revoked device can fetch nothing: no stage takes it.
+            var candidates = rows.Values.Where(r => r.Revocation is null).Select(r => new CandidateDevice(r.DeviceId, r.Group, r.LastSeen)).ToList();
             var picked = StageSelector.Pick(wave.Stages[start].Selection, candidates, wave.Devices.ToHashSet(StringComparer.Ordinal), now, random);
             return picked.Error is { } error
                 ?
@@ -73,7 +74,7 @@ public static class WaveEvaluation
 
     /// <summary>
     /// A stage's devices as the gate sees them, from the fleet table: not yet released → queued; gone from the
-    /// tag or the stage's group → left; on the wave's target and installed → succeeded; an installation that
+    /// tag or the stage's group, revoked or deleted → left; on the wave's target and installed → succeeded; an installation that
     /// failed since the stage started → failed; anything else → updating. Download failures are retried by
     /// devices and never count as failures.
     /// </summary>
@@ -84,7 +85,7 @@ public static class WaveEvaluation
         {
             var id = stage.Devices[i];
             var row = rows.GetValueOrDefault(id);
-            var left = row is null || row.Tag != wave.Tag || (stage.Selection.Group is { } group && row.Group != group);
+            var left = row is null || row.Revocation is not null || row.Tag != wave.Tag || (stage.Selection.Group is { } group && row.Group != group);
             var status = i >= stage.Released ? DeviceRolloutStatus.Queued
                 : row is null ? DeviceRolloutStatus.Updating
                 : row.CurrentTarget == wave.Target && row.Status == DeviceStatuses.Installed ? DeviceRolloutStatus.Succeeded

@@ -21,7 +21,7 @@ public sealed class DeviceAuthentication(DeviceCa ca, IRequiredActor<DeviceTwinA
 {
     private const string DeviceItem = "fleet.device";
 
-    /// <summary>Devices already fetched from twins; registrations never change.</summary>
+    /// <summary>Devices already fetched from twins; a registration changes only when a released name registers again.</summary>
     private readonly ConcurrentDictionary<string, GatewayDevice> _devices = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -81,8 +81,9 @@ public sealed class DeviceAuthentication(DeviceCa ca, IRequiredActor<DeviceTwinA
             return null;
         }
         var name = certificate.SubjectName.GetCommonName() ?? "";
-        var device = Names.Device.IsMatch(name) ? await DeviceOfAsync(name) : null;
-        if (device is null || device.Registration.CertificateSha256 != GatewayEndpoints.Fingerprint(certificate))
+        var fingerprint = GatewayEndpoints.Fingerprint(certificate);
+        var device = Names.Device.IsMatch(name) ? await DeviceOfAsync(name, fingerprint) : null;
+        if (device is null || device.Registration.CertificateSha256 != fingerprint)
         {
             await GatewayEndpoints.ErrorAsync(context, StatusCodes.Status403Forbidden, "device-unknown", $"no registered device \"{name}\" holds this certificate");
             return null;
@@ -91,10 +92,13 @@ public sealed class DeviceAuthentication(DeviceCa ca, IRequiredActor<DeviceTwinA
         return device;
     }
 
-    /// <summary>The device as its twin knows it, asked once per gateway: what the twin serves it goes to <see cref="ServedDevices"/>.</summary>
-    private async Task<GatewayDevice?> DeviceOfAsync(string name)
+    /// <summary>
+    /// The device as its twin knows it, asked once per gateway while it presents the certificate cached: another one (a
+    /// released name registered again) asks the twin again. What the twin serves it goes to <see cref="ServedDevices"/>.
+    /// </summary>
+    private async Task<GatewayDevice?> DeviceOfAsync(string name, string fingerprint)
     {
-        if (_devices.TryGetValue(name, out var cached)) return cached;
+        if (_devices.TryGetValue(name, out var cached) && cached.Registration.CertificateSha256 == fingerprint) return cached;
         var details = await (await twins.GetAsync()).Ask<DeviceDetails>(new GetDevice(name), GatewayEndpoints.TwinTimeout);
         if (details is not { Registration: { } registration, ServedView: { } view }) return null;
         served.FirstSeen(name, view, details.OwnConfig ?? details.GroupConfig);

@@ -28,6 +28,9 @@ public sealed record RegistrationResponse(string Name, string Certificate, strin
 public sealed class RegistrationEndpoint(DeviceCa ca, string registrationToken, byte[] trustedRoot, IRequiredActor<DeviceTwinActor> twins,
     IRequiredActor<DeviceGroupsActor> groups, string gatewayUrl)
 {
+    /// <summary>Names reserved by revocation are refused (403 <c>device-revoked</c>) before a certificate is issued.</summary>
+    public required DeviceDenyList DenyList { get; init; }
+
     public void Map(WebApplication app) =>
         app.MapPost("/devices", RegisterAsync).WithMetadata(new RequestSizeLimitAttribute(GatewayEndpoints.MaxRequestBytes));
 
@@ -50,6 +53,12 @@ public sealed class RegistrationEndpoint(DeviceCa ca, string registrationToken, 
         if (invalid is not null)
         {
             await GatewayEndpoints.ErrorAsync(context, StatusCodes.Status400BadRequest, "invalid-request", invalid);
+            return;
+        }
+        if (await DenyList.RefusesNameAsync(request.Name!, context.RequestAborted) is not false)
+        {
+            await GatewayEndpoints.ErrorAsync(context, StatusCodes.Status403Forbidden, "device-revoked",
+                $"the device name \"{request.Name}\" is revoked (or the deny list is not loaded yet); 'pbm devices delete {request.Name} --release-name' frees a revoked name");
             return;
         }
         X509Certificate2 certificate;
