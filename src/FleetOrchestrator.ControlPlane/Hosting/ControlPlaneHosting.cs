@@ -9,6 +9,7 @@ using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Publishing;
+using FleetOrchestrator.ControlPlane.Registration;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
 using FleetOrchestrator.Infrastructure.Serialization;
@@ -102,8 +103,9 @@ public static class ControlPlaneHosting
             builder.WithDeviceTwins(settings.DeviceTwins);
             builder.WithFleetProjection(new FleetTable(settings.Persistence), settings.FleetProjection);
             builder.WithDeviceGroups(new FleetTable(settings.Persistence), settings.Groups);
+            builder.WithRegistrationToken();
         }
-        else builder.WithDeviceTwinsProxy(settings.DeviceTwins.Shards).WithFleetProjectionProxy().WithDeviceGroupsProxy();
+        else builder.WithDeviceTwinsProxy(settings.DeviceTwins.Shards).WithFleetProjectionProxy().WithDeviceGroupsProxy().WithRegistrationTokenProxy();
         // After the registry and the twins: the waves singleton resolves both when it starts.
         if (settings.Roles.Contains(TargetsHosting.Role)) builder.WithWaves(new FleetTable(settings.Persistence), settings.Waves);
         else builder.WithWavesProxy();
