@@ -1,8 +1,10 @@
 using System.Globalization;
 using Akka.Actor;
+using Akka.Hosting;
 using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
+using FleetOrchestrator.ControlPlane.Registration;
 using FleetOrchestrator.Protocol;
 using FleetOrchestrator.Protocol.DeviceApi;
 
@@ -108,6 +110,11 @@ public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, TimeS
                     };
                     output.Line($"device {device} follows {configured.Config} ({source}){(configured.Changed ? "" : "; nothing changed")}");
                 });
+                return;
+            case "registration-token":
+                RegistrationTokenCommand.Check(invocation);
+                var singleton = ActorRegistry.For(Context.System).Get<RegistrationTokenActor>();
+                Run(output, () => RegistrationTokenCommand.RotateAsync(singleton, askTimeout, output));
                 return;
             default:
                 NotImplemented(invocation, output);

@@ -86,6 +86,8 @@ public static class PaletteCatalog
         Command("apps-states", "the app states a device last reported", Viewer, [Arg("device", "device name")]),
         Command("config", "sets a device's own tag and app selection (over its group's)", Operator, [Arg("device", "device name")],
             [Switch("tag", "tag to follow"), Switch("apps", AppsHelp), Switch("clear", "drop the device's own config: follow its group's again", SwitchType.Flag)]),
+        Command("registration-token", "rotate: a new registration token, shown once; the old one is refused at once on every gateway", Admin,
+            [Arg("action", "rotate")]),
     ]);
 
     public static PaletteDefinition Groups { get; } = new("groups", "device groups",
