@@ -122,7 +122,7 @@ public sealed class GatewayTests : IAsyncLifetime
         await _node.RegisterAsync("device-3");
         using var otherCa = DeviceCa.Create("other");
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var issued = otherCa.IssueDeviceCertificate("device-3", new CertificateRequest("CN=device-3", key, HashAlgorithmName.SHA256).CreateSigningRequestPem());
+        using var issued = otherCa.IssueDeviceCertificate("device-3", new CertificateRequest("CN=device-3", key, HashAlgorithmName.SHA256).CreateSigningRequestPem(), TimeSpan.FromDays(1));
         using var forged = X509CertificateLoader.LoadPkcs12(issued.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
         using var client = _node.Client(forged);
 
