@@ -4,6 +4,7 @@ using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Revocations;
+using FleetOrchestrator.ControlPlane.Registration;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
 using FleetOrchestrator.Infrastructure.Serialization;
@@ -103,6 +104,16 @@ public static class ControlPlaneMessages
         .Add<DenyListChanged>("revocations.deny-list-changed")
         .Add<GetDenyList>("revocations.get-deny-list")
         .Add<DenyList>("revocations.deny-list")
+        .Add<RenewDeviceCertificate>("devices.renew-device-certificate")
+        .Add<ActivateDeviceCertificate>("devices.activate-device-certificate")
+        .Add<DeviceCertificateAnswered>("devices.device-certificate-answered")
+        .Add<DeviceCertificateWasRenewed>("devices.device-certificate-was-renewed")
+        .Add<DeviceCertificateWasActivated>("devices.device-certificate-was-activated")
+        .Add<DeviceCertificateChanged>("devices.device-certificate-changed")
+        .Add<SeedRegistrationToken>("registration.seed-token")
+        .Add<RotateRegistrationToken>("registration.rotate-token")
+        .Add<RegistrationTokenHash>("registration.token-hash")
+        .Add<RegistrationTokenWasSet>("registration.token-was-set")
         .Add<CreateGroup>("groups.create")
         .Add<DeleteGroup>("groups.delete")
         .Add<AddToGroup>("groups.add")

@@ -8,6 +8,7 @@ using FleetOrchestrator.ControlPlane.Hosting;
 using FleetOrchestrator.ControlPlane.Security;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Groups;
+using FleetOrchestrator.ControlPlane.Registration;
 using FleetOrchestrator.Node.Factory;
 using FleetOrchestrator.ControlPlane.Revocations;
 using FleetOrchestrator.Node.Gateway;
@@ -62,16 +63,21 @@ public static class NodeHost
         var served = new ServedDevices(cache);
         var denyList = new DeviceDenyList();
         builder.Services.AddSingleton(denyList);
+        var tokens = await RegistrationTokens.LoadAsync(files, cancellation);
+        builder.Services.AddSingleton(tokens);
+        builder.Services.AddSingleton(services => new DeviceDirectory(services.GetRequiredService<IRequiredActor<DeviceTwinActor>>(), served, features.Gateway, TimeProvider.System));
         var commandHost = CommandHostSettings.From(tunables, options.PbmPort, options.Data);
         builder.Services.AddAkka(ControlPlaneSettings.SystemName, (akka, _) => akka
             .WithFleetControlPlane(settings)
             .WithRemotingTls(remotingTls)
             .WithCommandHost(commandHost)
-            .WithActors((system, actors) =>
+            .WithActors((system, actors, services) =>
             {
                 actors.Register<MetadataCacheActor>(system.ActorOf(Props.Create(() => new MetadataCacheActor(cache, actors.Get<TargetRegistryActor>())), "gateway-metadata"));
                 system.ActorOf(Props.Create(() => new ServedDevicesActor(served)), "gateway-device-views");
                 system.ActorOf(Props.Create(() => new DeviceDenyListActor(denyList, actors.Get<DenyListActor>())), "gateway-deny-list");
+                system.ActorOf(Props.Create(() => new DeviceCertificatesActor(services.GetService<DeviceDirectory>())), "gateway-device-certificates");
+                system.ActorOf(Props.Create(() => new RegistrationTokenFollowerActor(tokens, actors.Get<RegistrationTokenActor>())), "gateway-registration-token");
             }));
 
         builder.Services.AddCommandHost(commandHost);
@@ -83,13 +89,20 @@ public static class NodeHost
             // The largest per-endpoint limit; each endpoint sets its own (RequestSizeLimit metadata).
             kestrel.Limits.MaxRequestBodySize = GatewayEndpoints.MaxEventsBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
-            kestrel.Listen(IPAddress.Parse(options.Hostname), options.GatewayPort, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+            kestrel.Limits.MaxConcurrentConnections = features.Gateway.Connections.Max;
+            var connectionCaps = new ConnectionCaps(features.Gateway.Connections, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<ConnectionCaps>());
+            kestrel.Listen(IPAddress.Parse(options.Hostname), options.GatewayPort, listen =>
             {
-                ServerCertificate = gatewayCertificate,
-                // Registration comes without a certificate; every other endpoint checks it against the device CA.
-                ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                ClientCertificateValidation = (_, _, _) => true,
-            }));
+                // Before TLS: a connection over its address's cap costs no handshake.
+                listen.Use(connectionCaps.Middleware);
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = gatewayCertificate,
+                    // Registration comes without a certificate; every other endpoint checks it against the device CA.
+                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                    ClientCertificateValidation = (_, _, _) => true,
+                });
+            });
         });
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("fleet-node");
@@ -100,9 +113,14 @@ public static class NodeHost
         // Resolved on first use: the actor system starts with the host, after this method returns.
         var deviceTwins = app.Services.GetRequiredService<IRequiredActor<DeviceTwinActor>>();
         var deviceGroups = app.Services.GetRequiredService<IRequiredActor<DeviceGroupsActor>>();
+        var directory = app.Services.GetRequiredService<DeviceDirectory>();
         GatewayEndpoints.Map(app,
-            new RegistrationEndpoint(ca, await files.LoadRegistrationTokenAsync(cancellation), root, deviceTwins, deviceGroups, gatewayUrl) { DenyList = denyList },
-            denyList, new DeviceAuthentication(ca, deviceTwins, served, features.Gateway), new RepositoryEndpoints(served, app.Services.GetRequiredService<IRequiredActor<MetadataCacheActor>>()), new ReportEndpoints(deviceTwins));
+            new RegistrationEndpoint(ca, tokens, features.Gateway.DeviceCertificateLifetime, root, deviceTwins, deviceGroups, gatewayUrl) { DenyList = denyList },
+            new RegistrationThrottle(features.Gateway.Registration, TimeProvider.System),
+            denyList,
+            new DeviceAuthentication(ca, deviceTwins, directory, features.Gateway),
+            new CertificateEndpoint(ca, deviceTwins, directory, features.Gateway),
+            new RepositoryEndpoints(served, app.Services.GetRequiredService<IRequiredActor<MetadataCacheActor>>()), new ReportEndpoints(deviceTwins));
         return app;
     }
 

@@ -48,7 +48,12 @@ public sealed record NodeSettings(
             new WavesSettings(hocon.RequiredDuration("fleet.waves.evaluate-every"), hocon.RequiredInt("fleet.waves.snapshot-every"), hocon.RequiredDuration("fleet.waves.registry-timeout"),
                 hocon.RequiredInt("fleet.waves.assigning-window"), hocon.RequiredDuration("fleet.waves.answer-timeout")),
             new GatewaySettings(hocon.RequiredDouble("fleet.gateway.device-requests-per-second"),
-                hocon.RequiredInt("fleet.gateway.device-request-burst"), twins.LastSeenResolution));
+                hocon.RequiredInt("fleet.gateway.device-request-burst"), twins.LastSeenResolution,
+                hocon.RequiredDuration("fleet.gateway.device-certificate-lifetime"), hocon.RequiredDuration("fleet.gateway.device-cache-ttl"),
+                new RegistrationLimits(hocon.RequiredDouble("fleet.gateway.registration.per-minute"), hocon.RequiredInt("fleet.gateway.registration.burst"),
+                    hocon.RequiredDuration("fleet.gateway.registration.failure-backoff"), hocon.RequiredDuration("fleet.gateway.registration.max-failure-backoff"),
+                    hocon.RequiredInt("fleet.gateway.registration.max-addresses")),
+                new ConnectionLimits(hocon.RequiredInt("fleet.gateway.connections.max"), hocon.RequiredInt("fleet.gateway.connections.max-per-address"))));
     }
 
     /// <summary>The branch to publish on every new commit; null when <c>fleet.publishing.watch.repository</c> is empty (off).</summary>

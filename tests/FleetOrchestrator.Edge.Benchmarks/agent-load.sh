@@ -24,7 +24,8 @@ TICKS_PER_SECOND="$(getconf CLK_TCK)"
 require_tools
 start_registry
 make_containers_git
-start_node
+# Every simulated device registers and connects from this machine's one address.
+start_node 'fleet.gateway { registration { per-minute = 1000000, burst = 1000000 }, connections.max-per-address = 100000 }'
 pbm apps publish --repo "$CONTAINERS" --tag main --hardware-id generic >/dev/null
 TARGET="$FACTORY-$(latest_version)"
 echo "published $TARGET"

@@ -30,7 +30,9 @@ internal static class CheckinBenchmark
         foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "hocon"), "*.conf"))
             File.Copy(file, Path.Combine(hocon, Path.GetFileName(file)));
         // The per-device limit still runs on every request; it is raised so that a few devices can stand for a fleet.
-        await File.WriteAllTextAsync(Path.Combine(hocon, "zz-bench.conf"), "fleet.gateway { device-requests-per-second = 1000000, device-request-burst = 1000000 }\nakka.loglevel = WARNING\n");
+        await File.WriteAllTextAsync(Path.Combine(hocon, "zz-bench.conf"), "fleet.gateway { device-requests-per-second = 1000000, device-request-burst = 1000000\n" +
+            // Every benchmark device registers and connects from loopback.
+            "registration { per-minute = 1000000, burst = 1000000 }, connections.max-per-address = 100000 }\nakka.loglevel = WARNING\n");
         using var ca = X509CertificateLoader.LoadCertificateFromFile(new FactoryFiles(data).CaCertificateFile);
 
         var nodePort = FreePort();

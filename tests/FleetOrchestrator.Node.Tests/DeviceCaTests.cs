@@ -22,7 +22,7 @@ public sealed class DeviceCaTests
             + "\n-----END CERTIFICATE REQUEST-----\n";
         using var ca = DeviceCa.Create("acme");
 
-        var refused = Assert.Throws<DeviceCaException>(() => ca.IssueDeviceCertificate("device-9", pem));
+        var refused = Assert.Throws<DeviceCaException>(() => ca.IssueDeviceCertificate("device-9", pem, TimeSpan.FromDays(1)));
 
         Assert.Contains("use ECDSA P-256 or RSA >= 2048", refused.Message);
     }

@@ -122,7 +122,7 @@ public sealed class GatewayTests : IAsyncLifetime
         await _node.RegisterAsync("device-3");
         using var otherCa = DeviceCa.Create("other");
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var issued = otherCa.IssueDeviceCertificate("device-3", new CertificateRequest("CN=device-3", key, HashAlgorithmName.SHA256).CreateSigningRequestPem());
+        using var issued = otherCa.IssueDeviceCertificate("device-3", new CertificateRequest("CN=device-3", key, HashAlgorithmName.SHA256).CreateSigningRequestPem(), TimeSpan.FromDays(1));
         using var forged = X509CertificateLoader.LoadPkcs12(issued.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
         using var client = _node.Client(forged);
 
@@ -141,9 +141,10 @@ public sealed class GatewayTests : IAsyncLifetime
         var csr = new CertificateRequest("CN=device-4", key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
 
         var duplicate = await client.PostAsJsonAsync("devices", new RegistrationRequest(_node.Token, "device-4", csr, null, null));
-        var wrongToken = await client.PostAsJsonAsync("devices", new RegistrationRequest("nope", "device-5", csr, null, null));
         var mismatch = await client.PostAsJsonAsync("devices", new RegistrationRequest(_node.Token, "device-5", csr, null, null));
         var tooLarge = await client.PostAsync("devices", new ByteArrayContent(new byte[GatewayEndpoints.MaxRequestBytes + 1]));
+        // Last: a wrong token makes this address wait before its next registration (RegistrationThrottle).
+        var wrongToken = await client.PostAsJsonAsync("devices", new RegistrationRequest("nope", "device-5", csr, null, null));
 
         Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
         Assert.StartsWith("a device named \"device-4\" is already registered", (await duplicate.Content.ReadFromJsonAsync<GatewayError>())!.Message);

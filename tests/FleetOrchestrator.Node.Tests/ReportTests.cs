@@ -93,7 +93,7 @@ public sealed class ReportTests : IAsyncLifetime
 
         var notJson = await client.PostAsync("events", new StringContent("[{\"id\": ", Encoding.UTF8, "application/json"));
         var tooLarge = await SendOversizedAsync(client, HttpMethod.Post, "events", new StringContent("[" + new string(' ', GatewayEndpoints.MaxEventsBytes) + "]", Encoding.UTF8, "application/json"));
-        var systemInfoTooLarge = await SendOversizedAsync(client, HttpMethod.Put, "system_info", new ByteArrayContent(new byte[GatewayEndpoints.MaxSystemInfoBytes + 1]));
+        var systemInfoTooLarge = await SendOversizedAsync(client, HttpMethod.Put, "system_info", new ByteArrayContent(new byte[GatewayEndpoints.MaxSystemInfoBytes + 1]) { Headers = { ContentType = new("application/json") } });
 
         Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
         Assert.Equal("invalid-json", (await ErrorOf(notJson)).Error);
@@ -112,6 +112,35 @@ public sealed class ReportTests : IAsyncLifetime
         var request = new HttpRequestMessage(method, path) { Content = content };
         request.Headers.ExpectContinue = true;
         return client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task A_report_that_is_not_json_gets_415_and_nothing_is_stored()
+    {
+        var (_, certificate) = await _node.RegisterAsync("device-6");
+        using var _ = certificate;
+        using var client = _node.Client(certificate);
+        var events = JsonContent.Create(new[] { Event("e-1", DeviceEventTypes.DownloadStarted) }, options: DeviceApiJson.Options);
+        var body = await events.ReadAsStringAsync();
+
+        var asText = await client.PostAsync("events", new StringContent(body, Encoding.UTF8, "text/plain"));
+        var untyped = await client.PostAsync("apps-states", new ByteArrayContent(Encoding.UTF8.GetBytes("{}")));
+        var asForm = await client.PutAsync("system_info", new FormUrlEncodedContent([new("agentVersion", "1")]));
+
+        var errors = new List<GatewayError>();
+        foreach (var answer in new[] { asText, untyped, asForm })
+        {
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, answer.StatusCode);
+            errors.Add(await ErrorOf(answer));
+        }
+        Assert.All(errors, error => Assert.Equal("unsupported-media-type", error.Error));
+        Assert.Equal("a report is JSON (Content-Type: application/json), not text/plain; charset=utf-8", errors[0].Message);
+        var twin = await _node.TwinAsync("device-6");
+        Assert.Empty(twin.Installs);
+        Assert.Null(twin.Apps);
+        Assert.Null(twin.SystemInfo);
+        // The same body as JSON is taken.
+        Assert.True((await client.PostAsync("events", new StringContent(body, Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
     }
 
     [Fact]

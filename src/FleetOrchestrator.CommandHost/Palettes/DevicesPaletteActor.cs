@@ -1,9 +1,12 @@
 using System.Globalization;
 using Akka.Actor;
+using Akka.Hosting;
 using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Revocations;
+                return;
+using FleetOrchestrator.ControlPlane.Registration;
 using FleetOrchestrator.Protocol;
 using FleetOrchestrator.Protocol.DeviceApi;
 
@@ -118,6 +121,11 @@ public sealed class DevicesPaletteActor(FleetTable fleet, IActorRef twins, IActo
             case "delete":
                 var deleted = invocation.Argument("device")!;
                 Run(output, () => RevokeAsync(deleted, new DeleteDevice(deleted, invocation.String("reason") ?? "deleted", Operator, invocation.Flag("release-name")), output));
+                return;
+            case "registration-token":
+                RegistrationTokenCommand.Check(invocation);
+                var singleton = ActorRegistry.For(Context.System).Get<RegistrationTokenActor>();
+                Run(output, () => RegistrationTokenCommand.RotateAsync(singleton, askTimeout, output));
                 return;
             default:
                 NotImplemented(invocation, output);

@@ -59,7 +59,7 @@ public abstract class PaletteActor : ReceiveActor
     /// <see cref="Refused"/> answer fails the command with its reason (error <paramref name="refusedError"/>, e.g.
     /// <see cref="ErrorCodes.NotFound"/> for a query); any other answer fails it naming the answer's type.
     /// </summary>
-    protected static async Task<TAnswer> AskAccepted<TAnswer>(IActorRef target, object command, TimeSpan timeout, string refusedError = ErrorCodes.Failed) =>
+    protected internal static async Task<TAnswer> AskAccepted<TAnswer>(IActorRef target, object command, TimeSpan timeout, string refusedError = ErrorCodes.Failed) =>
         await target.Ask<object>(command, timeout) switch
         {
             TAnswer answer => answer,

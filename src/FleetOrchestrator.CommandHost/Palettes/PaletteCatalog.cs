@@ -94,6 +94,8 @@ public static class PaletteCatalog
                 Switch("reason", "why, when the device is not revoked yet (default: deleted)"),
                 Switch("release-name", "a new device may register with this name (the old certificate stays refused)", SwitchType.Flag),
             ]),
+        Command("registration-token", "rotate: a new registration token, shown once; the old one is refused at once on every gateway", Admin,
+            [Arg("action", "rotate")]),
     ]);
 
     public static PaletteDefinition Groups { get; } = new("groups", "device groups",

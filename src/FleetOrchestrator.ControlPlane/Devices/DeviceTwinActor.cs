@@ -84,6 +84,12 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
             case DeleteDevice command:
                 Revoke(_state.Decide(command, _time.GetUtcNow()), command.DeviceId);
                 break;
+            case RenewDeviceCertificate command:
+                Certificate(DeviceCertificates.Decide(_state, command, _time.GetUtcNow()), command.DeviceId);
+                break;
+            case ActivateDeviceCertificate command:
+                Certificate(DeviceCertificates.Decide(_state, command, _time.GetUtcNow()), command.DeviceId);
+                break;
             case GetDevice:
                 Sender.Tell(_state.Details());
                 break;
@@ -156,6 +162,16 @@ public sealed class DeviceTwinActor : UntypedPersistentActor
             var changed = decision.Events.Count > 0;
             if (changed) PublishServed();
             return new DeviceConfigured(deviceId, changed, _state.Group, _state.Config()!, _state.ConfigSource());
+        });
+
+    /// <summary>A certificate renewed or activated: persisted, then every gateway's cache hears of it, then the gateway asking is answered.</summary>
+    private void Certificate(Decision<IDeviceCertificateEvent> decision, string deviceId) =>
+        Answer(decision, deviceId, () =>
+        {
+            var answer = new DeviceCertificateAnswered(deviceId, _state.Registration!);
+            if (decision.Events.Count > 0)
+                DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(DeviceCertificates.Topic, new DeviceCertificateChanged(deviceId, _state.Registration!)));
+            return answer;
         });
 
     /// <summary>Tells every gateway what to serve the device now (view, operator's config): they cache it and never ask again.</summary>

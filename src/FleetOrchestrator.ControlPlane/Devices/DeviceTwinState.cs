@@ -251,6 +251,7 @@ public sealed record DeviceTwinState(
             DeviceSystemInfoChanged info => this with { SystemInfo = info.Info },
             DeviceWasSeen => this,
             DeviceViewWasAssigned assigned => this with { View = assigned.View },
+            IDeviceCertificateEvent certificate => this with { Registration = DeviceCertificates.Apply(Registration!, certificate) },
             // A wave's view belongs to one tag: a new tag starts from its production view.
             DeviceConfigChanged changed => this with
             {

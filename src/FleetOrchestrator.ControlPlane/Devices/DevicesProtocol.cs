@@ -116,7 +116,10 @@ public interface IDeviceTwinEvent : IWithDeviceId, IFleetMessage
 }
 
 /// <summary>What registration fixed for a device.</summary>
-public sealed record DeviceRegistration(string HardwareId, string Tag, string CertificateSha256, DateTimeOffset RegisteredAt, string? Group = null, IReadOnlyList<string>? Apps = null);
+/// <param name="CertificateSha256">The device's current certificate (renewal replaces it: <see cref="DeviceCertificates"/>).</param>
+/// <param name="RenewedCertificateSha256">A certificate issued by renewal that the device has not used yet.</param>
+public sealed record DeviceRegistration(string HardwareId, string Tag, string CertificateSha256, DateTimeOffset RegisteredAt, string? Group = null, IReadOnlyList<string>? Apps = null,
+    string? RenewedCertificateSha256 = null);
 
 public sealed record DeviceWasRegistered(string DeviceId, DeviceRegistration Registration) : IDeviceTwinEvent
 {

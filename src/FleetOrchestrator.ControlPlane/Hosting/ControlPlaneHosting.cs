@@ -10,6 +10,7 @@ using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Groups;
 using FleetOrchestrator.ControlPlane.Publishing;
 using FleetOrchestrator.ControlPlane.Revocations;
+using FleetOrchestrator.ControlPlane.Registration;
 using FleetOrchestrator.ControlPlane.Targets;
 using FleetOrchestrator.ControlPlane.Waves;
 using FleetOrchestrator.Infrastructure.Serialization;
@@ -104,8 +105,9 @@ public static class ControlPlaneHosting
             builder.WithFleetProjection(new FleetTable(settings.Persistence), settings.FleetProjection);
             builder.WithDeviceGroups(new FleetTable(settings.Persistence), settings.Groups);
             builder.WithDenyList(settings.Groups.SnapshotEvery);
+            builder.WithRegistrationToken();
         }
-        else builder.WithDeviceTwinsProxy(settings.DeviceTwins.Shards).WithFleetProjectionProxy().WithDeviceGroupsProxy().WithDenyListProxy();
+        else builder.WithDeviceTwinsProxy(settings.DeviceTwins.Shards).WithFleetProjectionProxy().WithDeviceGroupsProxy().WithDenyListProxy().WithRegistrationTokenProxy();
         // After the registry and the twins: the waves singleton resolves both when it starts.
         if (settings.Roles.Contains(TargetsHosting.Role)) builder.WithWaves(new FleetTable(settings.Persistence), settings.Waves);
         else builder.WithWavesProxy();

@@ -68,6 +68,11 @@ public sealed class DeviceAgentActor : SnapshottingPersistentActor, IWithTimers
         Command<RolledBack>(OnRolledBack);
         Command<StatesRead>(OnStatesRead);
         Command<SystemInfoRead>(read => _outbox.Tell(AgentReports.SystemInfo(read.Info)));
+        Command<CertificateChecked>(checkedOne =>
+        {
+            if (checkedOne.RenewedUntil is { } until) Log.Info("device certificate renewed: the new one is valid until {Until:u}", until);
+        });
+        Command<CertificateRenewalFailed>(failed => Log.Warning("renewing the device certificate failed (retried next cycle): {Reason}", failed.Error.Message));
         Command<Status.Failure>(failure => Log.Warning("reading app states or system facts failed: {Reason}", failure.Cause.Message));
         Command<OutboxPending>(pending => _status.PendingReportsChanged(pending.Count));
         Command<FlushOutbox>(flush =>
@@ -108,6 +113,7 @@ public sealed class DeviceAgentActor : SnapshottingPersistentActor, IWithTimers
         if (Sender is { } sender && !sender.IsNobody() && sender != Self) _waiting.Add(sender);
         if (_busy) return;
         _busy = true;
+        _steps.RenewCertificateIfDue();
         if (_state.Update is { } update)
         {
             // Only an update recovered from the journal is under way here: queue again the events its phase implies (never stored?).

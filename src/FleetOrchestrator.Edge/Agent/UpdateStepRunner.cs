@@ -18,6 +18,9 @@ public sealed record RolledBack(string CorrelationId, string? Problem);
 /// <summary>The app states read after a cycle (null when they could not be read), and who waits for that cycle's end.</summary>
 public sealed record StatesRead(AppsStatesReport? Report, IReadOnlyList<IActorRef> Waiting, CycleFinished Finished);
 public sealed record SystemInfoRead(SystemInfoReport Info);
+/// <summary>The certificate check of a cycle: <paramref name="RenewedUntil"/> is the new certificate's end, null when none was due.</summary>
+public sealed record CertificateChecked(DateTimeOffset? RenewedUntil);
+public sealed record CertificateRenewalFailed(Exception Error);
 
 /// <summary>
 /// Runs the <see cref="DeviceAgentActor"/>'s I/O (<see cref="UpdateSteps"/>) off the actor and tells the agent each
@@ -65,6 +68,10 @@ public sealed class UpdateStepRunner(UpdateSteps steps, EdgeSettings settings, I
 
     /// <summary>A failure reaches the agent as <see cref="Status.Failure"/>.</summary>
     public void ReadSystemInfo() => steps.SystemInfoAsync(Ct).PipeTo(agent, success: info => new SystemInfoRead(info));
+
+    /// <summary>Renews the device certificate when it is due; never in the way of updates (a failure is retried next cycle).</summary>
+    public void RenewCertificateIfDue() =>
+        steps.Certificates.RenewIfDueAsync(Ct).PipeTo(agent, success: until => new CertificateChecked(until), failure: e => new CertificateRenewalFailed(e));
 
     public void Stop() => _stopping.Cancel();
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Docker.DotNet;
 using FleetOrchestrator.Edge.Compose;
 using FleetOrchestrator.Edge.Configuration;
+using FleetOrchestrator.Edge.Registration;
 using FleetOrchestrator.Edge.Fetch;
 using FleetOrchestrator.Edge.Gateway;
 using FleetOrchestrator.Edge.Install;
@@ -24,10 +25,14 @@ public sealed record TargetsChecked(IReadOnlyList<TargetCandidate> Candidates, I
 /// <summary>
 /// The I/O of one update step each, for the <see cref="DeviceAgentActor"/> to run and pipe back: TUF refresh through
 /// the gateway, fetch, install, start, the health hold, confirm and rollback. Each step is safe to run again
-/// after a crash part-way (the installer, the blob store and the runtime's start/stop are idempotent).
+/// after a crash part-way (the installer, the blob store and the runtime's start/stop are idempotent). Beside them, the
+/// device certificate's renewal (<see cref="Certificates"/>), checked every cycle.
 /// </summary>
-public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRegistryClient registry, IAppRuntime runtime, TimeProvider time)
+public sealed class UpdateSteps(EdgeSettings settings, HttpClient gateway, OciRegistryClient registry, IAppRuntime runtime, TimeProvider time,
+    CertificateRenewer certificates)
 {
+    public CertificateRenewer Certificates => certificates;
+
     private readonly BlobStore _store = new(settings.StoreRoot);
     private readonly AppInstaller _installer = new(settings.AppsRoot);
 

@@ -14,6 +14,9 @@ public sealed class DeviceFiles(string dataDirectory)
     /// <summary>The device's private key (PKCS#8 PEM, mode 0600). It never leaves the device.</summary>
     public string KeyFile => Path.Combine(DataDirectory, "device.key");
     public string CertificateFile => Path.Combine(DataDirectory, "device.crt");
+    /// <summary>A renewed key and certificate on their way in (<see cref="ReplaceCertificate"/>).</summary>
+    public string NextKeyFile => KeyFile + ".next";
+    public string NextCertificateFile => CertificateFile + ".next";
     /// <summary>The factory's device CA: the only CA trusted for the gateway's certificate.</summary>
     public string GatewayCaFile => Path.Combine(DataDirectory, "gateway-ca.crt");
     public string TrustedRootFile => Path.Combine(DataDirectory, "trusted-root.json");
@@ -22,9 +25,10 @@ public sealed class DeviceFiles(string dataDirectory)
     /// <summary>Every file a registration writes; any one present means the directory is taken.</summary>
     public IReadOnlyList<string> RegistrationFiles => [KeyFile, CertificateFile, GatewayCaFile, TrustedRootFile, SettingsFile];
 
-    /// <summary>The device certificate with its private key, usable as a TLS client certificate.</summary>
+    /// <summary>The device certificate with its private key, usable as a TLS client certificate (after finishing a replacement a crash interrupted).</summary>
     public X509Certificate2 LoadClientCertificate()
     {
+        CompleteCertificateReplacement();
         using var pem = X509Certificate2.CreateFromPemFile(CertificateFile, KeyFile);
         // A key loaded from PEM is ephemeral; TLS wants one it can hand to the platform: round-trip through PKCS#12.
         return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
@@ -47,6 +51,34 @@ public sealed class DeviceFiles(string dataDirectory)
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         return chain.Build(server);
+    }
+
+    /// <summary>
+    /// Replaces the key and certificate with a renewed pair, so that a crash at any point leaves a working pair: the new
+    /// pair is written beside the old one (<see cref="NextKeyFile"/>, then <see cref="NextCertificateFile"/>, whose presence
+    /// marks it complete), then renamed over it, key first. Until the certificate is renamed the old one stays in place.
+    /// </summary>
+    public void ReplaceCertificate(string keyPem, string certificatePem)
+    {
+        File.Delete(NextCertificateFile);
+        WriteAtomically(NextKeyFile, keyPem, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        WriteAtomically(NextCertificateFile, certificatePem, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        CompleteCertificateReplacement();
+    }
+
+    /// <summary>
+    /// Finishes what <see cref="ReplaceCertificate"/> began: a complete new pair is moved in (its key may be in already);
+    /// a lone new key (the certificate never arrived) is dropped, and the old pair stays.
+    /// </summary>
+    public void CompleteCertificateReplacement()
+    {
+        if (!File.Exists(NextCertificateFile))
+        {
+            File.Delete(NextKeyFile);
+            return;
+        }
+        if (File.Exists(NextKeyFile)) File.Move(NextKeyFile, KeyFile, overwrite: true);
+        File.Move(NextCertificateFile, CertificateFile, overwrite: true);
     }
 
     /// <summary>Writes through a temporary file and a rename, with <paramref name="mode"/> from the start (the key is never readable by others).</summary>

@@ -19,7 +19,11 @@ public static class GatewayHttp
     /// handed to <paramref name="onServerCertificate"/> (registration without a known CA: checked against the CA in the answer).
     /// </summary>
     public static HttpClient Create(Uri gateway, X509Certificate2? gatewayCa, X509Certificate2? clientCertificate = null,
-        Action<X509Certificate2>? onServerCertificate = null)
+        Action<X509Certificate2>? onServerCertificate = null) =>
+        new(Handler(gatewayCa, clientCertificate, onServerCertificate)) { BaseAddress = gateway, Timeout = RequestTimeout };
+
+    /// <summary>The handler of <see cref="Create"/>: its connections present <paramref name="clientCertificate"/>.</summary>
+    public static SocketsHttpHandler Handler(X509Certificate2? gatewayCa, X509Certificate2? clientCertificate, Action<X509Certificate2>? onServerCertificate = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -39,12 +43,18 @@ public static class GatewayHttp
         };
         if (clientCertificate is not null)
             handler.SslOptions.ClientCertificates = new X509CertificateCollection { clientCertificate };
-        return new HttpClient(handler) { BaseAddress = gateway, Timeout = RequestTimeout };
+        return handler;
     }
 
-    /// <summary>The device's mTLS client from its registration files.</summary>
-    public static HttpClient ForDevice(EdgeSettings settings) =>
-        Create(settings.Gateway, settings.Files.LoadGatewayCa(), settings.Files.LoadClientCertificate());
+    /// <summary>
+    /// The device's mTLS client from its registration files (a certificate replacement a crash interrupted is finished
+    /// first), on a <see cref="DeviceGatewayHandler"/> so a renewed certificate is used from the next request on.
+    /// </summary>
+    public static DeviceGateway ForDevice(EdgeSettings settings)
+    {
+        var handler = new DeviceGatewayHandler(settings.Files.LoadGatewayCa(), settings.Files.LoadClientCertificate());
+        return new DeviceGateway(new HttpClient(handler) { BaseAddress = settings.Gateway, Timeout = RequestTimeout }, handler);
+    }
 
     /// <summary>"403 token-invalid: the registration token is missing or wrong", from at most 4 KiB of the body.</summary>
     public static async Task<string> DescribeFailureAsync(HttpResponseMessage response, CancellationToken ct)

@@ -5,6 +5,7 @@ using FleetOrchestrator.Edge.Agent;
 using FleetOrchestrator.Edge.Compose;
 using FleetOrchestrator.Edge.Configuration;
 using FleetOrchestrator.Edge.Gateway;
+using FleetOrchestrator.Edge.Registration;
 using FleetOrchestrator.Edge.Runtime;
 using FleetOrchestrator.Infrastructure.Hosting;
 using FleetOrchestrator.Infrastructure.Persistence;
@@ -52,11 +53,11 @@ public static class EdgeHost
         var registry = RegistryClient(settings);
         var docker = new DockerClientConfiguration().CreateClient();
         var runtime = new ComposeRuntime(compose, docker, new ComposeOptions { Mirrors = settings.Mirrors });
-        var steps = new UpdateSteps(settings, gateway, registry, runtime, TimeProvider.System);
+        var steps = new UpdateSteps(settings, gateway.Http, registry, runtime, TimeProvider.System, new CertificateRenewer(settings.Files, gateway, TimeProvider.System));
 
         var builder = CreateBuilder(settings.JournalFile, LogLevel.Information, (system, actors) =>
-            actors.Register<DeviceAgentActor>(system.ActorOf(DeviceAgentActor.PropsFor(settings, steps, gateway, TimeProvider.System, poll), "device-agent")));
-        builder.Services.AddSingleton(gateway);
+            actors.Register<DeviceAgentActor>(system.ActorOf(DeviceAgentActor.PropsFor(settings, steps, gateway.Http, TimeProvider.System, poll), "device-agent")));
+        builder.Services.AddSingleton(gateway.Http);
         builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton<IDockerClient>(docker);
         return builder.Build();

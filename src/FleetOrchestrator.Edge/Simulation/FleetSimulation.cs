@@ -110,8 +110,9 @@ public static class FleetSimulation
         {
             // Each device its own mutual-TLS client: the certificate is its identity at the gateway.
             var gateway = GatewayHttp.ForDevice(settings);
-            var steps = new UpdateSteps(settings, gateway, registry, new SimulatedRuntime(settings.DeviceName, options.FailRate), TimeProvider.System);
-            return DeviceAgentActor.PropsFor(settings, steps, gateway, TimeProvider.System, poll: true, journalKey: settings.DeviceName);
+            var steps = new UpdateSteps(settings, gateway.Http, registry, new SimulatedRuntime(settings.DeviceName, options.FailRate), TimeProvider.System,
+                new CertificateRenewer(settings.Files, gateway, TimeProvider.System));
+            return DeviceAgentActor.PropsFor(settings, steps, gateway.Http, TimeProvider.System, poll: true, journalKey: settings.DeviceName);
         }
     }
 

@@ -10,7 +10,6 @@ namespace FleetOrchestrator.Node.Factory;
 /// </summary>
 public sealed class DeviceCa : IDisposable
 {
-    public static readonly TimeSpan DeviceLifetime = TimeSpan.FromDays(825);
     public static readonly TimeSpan GatewayLifetime = TimeSpan.FromDays(90);
     private readonly CertificateAuthority _ca;
 
@@ -29,9 +28,10 @@ public sealed class DeviceCa : IDisposable
 
     /// <summary>
     /// A client certificate for device <paramref name="deviceName"/> from its PEM CSR: the CSR must be signed by
-    /// its own key (ECDSA P-256 or RSA of at least 2048 bits) and name the device as its common name.
+    /// its own key (ECDSA P-256 or RSA of at least 2048 bits) and name the device as its common name. Valid for
+    /// <paramref name="lifetime"/> (<c>fleet.gateway.device-certificate-lifetime</c>), never past the CA's own end.
     /// </summary>
-    public X509Certificate2 IssueDeviceCertificate(string deviceName, string csrPem)
+    public X509Certificate2 IssueDeviceCertificate(string deviceName, string csrPem, TimeSpan lifetime)
     {
         CertificateRequest csr;
         try
@@ -51,7 +51,7 @@ public sealed class DeviceCa : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([CertificateAuthority.ClientAuth], false));
-        return _ca.Sign(request, DeviceLifetime);
+        return _ca.Sign(request, lifetime);
     }
 
     /// <summary>A server certificate for the gateway, valid for <paramref name="hostNames"/> (names or IP addresses).</summary>

@@ -23,6 +23,8 @@ public sealed partial class FactoryFiles(string dataDirectory)
     public string DataDirectory { get; } = Path.GetFullPath(dataDirectory);
     public string SettingsFile => Path.Combine(DataDirectory, "factory.json");
     public string RegistrationTokenFile => Path.Combine(DataDirectory, "registration-token");
+    /// <summary>The SHA-256 of the cluster's registration token once the node heard of one (a rotation makes <see cref="RegistrationTokenFile"/> stale).</summary>
+    public string RegistrationTokenHashFile => Path.Combine(DataDirectory, "registration-token.sha256");
     public string KeysDirectory => Path.Combine(DataDirectory, "tuf", "keys");
     public string RootFile => Path.Combine(DataDirectory, "tuf", "1.root.json");
     public string CaCertificateFile => Path.Combine(DataDirectory, "ca", "device-ca.pem");

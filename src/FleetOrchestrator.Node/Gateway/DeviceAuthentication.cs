@@ -14,15 +14,13 @@ public sealed record GatewayDevice(string Name, DeviceRegistration Registration)
 
 /// <summary>
 /// Who sends a request (every endpoint but registration): the client certificate, checked against the device CA and the
-/// registration its twin holds, once per TLS connection; and the check-in, passed to the twin once per last-seen
+/// registration its twin holds (<see cref="DeviceDirectory"/>: the current certificate, or a renewed one on its first use), once
+/// per TLS connection and again when a renewal replaced it; and the check-in, passed to the twin once per last-seen
 /// resolution. A check-in on an open connection touches no actor and takes no lock.
 /// </summary>
-public sealed class DeviceAuthentication(DeviceCa ca, IRequiredActor<DeviceTwinActor> twins, ServedDevices served, GatewaySettings settings)
+public sealed class DeviceAuthentication(DeviceCa ca, IRequiredActor<DeviceTwinActor> twins, DeviceDirectory directory, GatewaySettings settings)
 {
     private const string DeviceItem = "fleet.device";
-
-    /// <summary>Devices already fetched from twins; a registration changes only when a released name registers again.</summary>
-    private readonly ConcurrentDictionary<string, GatewayDevice> _devices = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The device each TLS connection authenticated as, keyed by the connection's client certificate object (one per
@@ -73,7 +71,8 @@ public sealed class DeviceAuthentication(DeviceCa ca, IRequiredActor<DeviceTwinA
             await GatewayEndpoints.ErrorAsync(context, StatusCodes.Status401Unauthorized, "certificate-required", "this endpoint needs the device's client certificate (mutual TLS)");
             return null;
         }
-        if (_connections.TryGetValue(certificate, out var authenticated) && DateTime.UtcNow < certificate.NotAfter.ToUniversalTime())
+        // A connection authenticated before goes on while its certificate is the device's current one (not replaced by a renewal).
+        if (_connections.TryGetValue(certificate, out var authenticated) && DateTime.UtcNow < certificate.NotAfter.ToUniversalTime() && directory.IsCurrent(authenticated))
             return authenticated;
         if (!ca.Issued(certificate, out var problem))
         {
@@ -81,27 +80,13 @@ public sealed class DeviceAuthentication(DeviceCa ca, IRequiredActor<DeviceTwinA
             return null;
         }
         var name = certificate.SubjectName.GetCommonName() ?? "";
-        var fingerprint = GatewayEndpoints.Fingerprint(certificate);
-        var device = Names.Device.IsMatch(name) ? await DeviceOfAsync(name, fingerprint) : null;
-        if (device is null || device.Registration.CertificateSha256 != fingerprint)
+        var device = Names.Device.IsMatch(name) ? await directory.AuthenticateAsync(name, GatewayEndpoints.Fingerprint(certificate), context.RequestAborted) : null;
+        if (device is null)
         {
             await GatewayEndpoints.ErrorAsync(context, StatusCodes.Status403Forbidden, "device-unknown", $"no registered device \"{name}\" holds this certificate");
             return null;
         }
         _connections.AddOrUpdate(certificate, device);
         return device;
-    }
-
-    /// <summary>
-    /// The device as its twin knows it, asked once per gateway while it presents the certificate cached: another one (a
-    /// released name registered again) asks the twin again. What the twin serves it goes to <see cref="ServedDevices"/>.
-    /// </summary>
-    private async Task<GatewayDevice?> DeviceOfAsync(string name, string fingerprint)
-    {
-        if (_devices.TryGetValue(name, out var cached) && cached.Registration.CertificateSha256 == fingerprint) return cached;
-        var details = await (await twins.GetAsync()).Ask<DeviceDetails>(new GetDevice(name), GatewayEndpoints.TwinTimeout);
-        if (details is not { Registration: { } registration, ServedView: { } view }) return null;
-        served.FirstSeen(name, view, details.OwnConfig ?? details.GroupConfig);
-        return _devices[name] = new GatewayDevice(name, registration);
     }
 }

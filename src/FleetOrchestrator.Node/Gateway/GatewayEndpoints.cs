@@ -9,9 +9,10 @@ namespace FleetOrchestrator.Node.Gateway;
 public sealed record GatewayError(string Error, string Message);
 
 /// <summary>
-/// The device gateway's HTTP pipeline: errors as JSON, then the <see cref="DeviceDenyList"/> (revoked devices end there),
-/// then <see cref="DeviceAuthentication"/> (with the check-in) and the
-/// per-device rate limit before every endpoint but registration, then the endpoints: <see cref="RegistrationEndpoint"/>,
+/// The device gateway's HTTP pipeline: errors as JSON, the <see cref="RegistrationThrottle"/> per source address before
+/// registration, then the <see cref="DeviceDenyList"/> (revoked devices end there), then <see cref="DeviceAuthentication"/>
+/// (with the check-in) and the per-device rate limit before every endpoint but registration, then the endpoints:
+/// <see cref="RegistrationEndpoint"/>, <see cref="CertificateEndpoint"/>,
 /// <see cref="RepositoryEndpoints"/> (what <see cref="ServedDevices"/> serves each device) and <see cref="ReportEndpoints"/>.
 /// </summary>
 public static class GatewayEndpoints
@@ -25,8 +26,8 @@ public static class GatewayEndpoints
     /// <summary>How long a twin may take to answer the gateway.</summary>
     internal static readonly TimeSpan TwinTimeout = TimeSpan.FromSeconds(10);
 
-    public static void Map(WebApplication app, RegistrationEndpoint registration, DeviceDenyList denyList, DeviceAuthentication authentication,
-        RepositoryEndpoints repository, ReportEndpoints reports)
+    public static void Map(WebApplication app, RegistrationEndpoint registration, RegistrationThrottle throttle, DeviceDenyList denyList,
+        DeviceAuthentication authentication, CertificateEndpoint certificates, RepositoryEndpoints repository, ReportEndpoints reports)
     {
         app.Use(async (context, next) =>
         {
@@ -43,11 +44,13 @@ public static class GatewayEndpoints
                 await ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "twin-unavailable", "the device's twin did not answer in time; try again later");
             }
         });
+        app.UseWhen(context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path == "/devices", branch => branch.Use(throttle.InvokeAsync));
         app.Use(denyList.InvokeAsync);
         app.Use(authentication.InvokeAsync);
         app.UseRateLimiter();
 
         registration.Map(app);
+        certificates.Map(app);
         repository.Map(app);
         reports.Map(app);
     }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
@@ -25,7 +24,8 @@ public sealed record RegistrationResponse(string Name, string Certificate, strin
 /// and its twin records the registration (a name is registered once); the device groups singleton hears of a group joined.
 /// </summary>
 /// <param name="GatewayUrl">Where registered devices connect (the gateway's public address).</param>
-public sealed class RegistrationEndpoint(DeviceCa ca, string registrationToken, byte[] trustedRoot, IRequiredActor<DeviceTwinActor> twins,
+/// <param name="CertificateLifetime">Of the device certificates issued (<c>fleet.gateway.device-certificate-lifetime</c>).</param>
+public sealed class RegistrationEndpoint(DeviceCa ca, RegistrationTokens tokens, TimeSpan certificateLifetime, byte[] trustedRoot, IRequiredActor<DeviceTwinActor> twins,
     IRequiredActor<DeviceGroupsActor> groups, string gatewayUrl)
 {
     /// <summary>Names reserved by revocation are refused (403 <c>device-revoked</c>) before a certificate is issued.</summary>
@@ -38,7 +38,7 @@ public sealed class RegistrationEndpoint(DeviceCa ca, string registrationToken, 
     {
         var (read, request) = await GatewayEndpoints.ReadJsonAsync<RegistrationRequest>(context, JsonSerializerOptions.Web, "a registration request");
         if (!read) return;
-        if (request?.Token is not { } token || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(registrationToken)))
+        if (request is null || !tokens.Accepts(request.Token))
         {
             await GatewayEndpoints.ErrorAsync(context, StatusCodes.Status403Forbidden, "token-invalid", "the registration token is missing or wrong");
             return;
@@ -64,7 +64,7 @@ public sealed class RegistrationEndpoint(DeviceCa ca, string registrationToken, 
         X509Certificate2 certificate;
         try
         {
-            certificate = ca.IssueDeviceCertificate(request.Name!, request.Csr!);
+            certificate = ca.IssueDeviceCertificate(request.Name!, request.Csr!, certificateLifetime);
         }
         catch (DeviceCaException e)
         {

@@ -32,10 +32,16 @@ public sealed class ReportEndpoints(IRequiredActor<DeviceTwinActor> twins)
             .WithMetadata(new RequestSizeLimitAttribute(GatewayEndpoints.MaxSystemInfoBytes));
     }
 
-    /// <summary>Reads and validates the body, asks the twin to record it, answers 200 with <paramref name="accepted"/> or a JSON error.</summary>
+    /// <summary>Checks the body is JSON (else 415), reads and validates it, asks the twin to record it, answers 200 with <paramref name="accepted"/> or a JSON error.</summary>
     private async Task ReportAsync<TBody>(HttpContext context, string invalidCode, Func<TBody?, string?> validate,
         Func<string, TBody, DateTimeOffset, object> command, Func<object, object?> accepted) where TBody : class
     {
+        if (!context.Request.HasJsonContentType())
+        {
+            await GatewayEndpoints.ErrorAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type",
+                $"a report is JSON (Content-Type: application/json), not {context.Request.ContentType ?? "a body without a content type"}");
+            return;
+        }
         var (read, body) = await GatewayEndpoints.ReadJsonAsync<TBody>(context, DeviceApiJson.Options, "valid JSON of the expected shape");
         if (!read) return;
         if (validate(body) is { } problem)
