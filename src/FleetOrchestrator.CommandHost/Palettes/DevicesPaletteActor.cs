@@ -5,7 +5,6 @@ using FleetOrchestrator.CommandProtocol;
 using FleetOrchestrator.ControlPlane.Devices;
 using FleetOrchestrator.ControlPlane.Fleet;
 using FleetOrchestrator.ControlPlane.Revocations;
-                return;
 using FleetOrchestrator.ControlPlane.Registration;
 using FleetOrchestrator.Protocol;
 using FleetOrchestrator.Protocol.DeviceApi;
