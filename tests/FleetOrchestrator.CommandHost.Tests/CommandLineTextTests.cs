@@ -20,7 +20,7 @@ public sealed class CommandLineTextTests
     [Theory]
     [InlineData("", new[] { "cluster", "cluster-sharding", "actor", "apps", "targets", "devices", "groups", "waves", "keys", "audit", "help", "exit" })]
     [InlineData("clu", new[] { "cluster", "cluster-sharding" })]
-    [InlineData("devices ", new[] { "list", "show", "updates", "apps-states", "config", "registration-token" })]
+    [InlineData("devices ", new[] { "list", "show", "updates", "apps-states", "config", "revoke", "delete", "registration-token" })]
     [InlineData("devices a", new[] { "apps-states" })]
     [InlineData("devices list --t", new[] { "--tag", "--target" })]
     [InlineData("devices list --tag main --t", new[] { "--target" })]

@@ -38,7 +38,7 @@ public sealed class CommandParserTests
 
         Assert.Equal((ErrorCodes.UnknownPalette, "no palette \"nope\"; palettes: cluster, cluster-sharding, actor, apps, targets, devices, groups, waves, keys, audit"),
             (palette.Code, palette.Message));
-        Assert.Equal((ErrorCodes.UnknownCommand, "palette devices has no command \"explode\"; commands: list, show, updates, apps-states, config, registration-token"),
+        Assert.Equal((ErrorCodes.UnknownCommand, "palette devices has no command \"explode\"; commands: list, show, updates, apps-states, config, revoke, delete, registration-token"),
             (command.Code, command.Message));
     }
 
