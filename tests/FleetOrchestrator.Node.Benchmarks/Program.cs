@@ -4,7 +4,7 @@ using FleetOrchestrator.Node.Benchmarks;
 //   checkins [--seconds 10] [--rounds 3] [--connections 64]   304 check-ins: fleet-node gateway vs bare Kestrel, each served by a child process
 //   twins [--count 100000]                                    registering twins on one embedded node: time, memory per live twin, projection catch-up
 //   wave [--count 100000] [--canary-percent 1]                a wave over N twins of one tag: assignments per minute, waves status latency
-//   cluster-tls [--count 5000] [--rounds 2] [--checkin-seconds 15]  three nodes, mutual-TLS vs plain remoting: wave assignments, twin check-ins
+//   cluster-tls [--count 5000] [--rounds 2] [--warmup 1]    three nodes, mutual-TLS vs plain remoting: wave assignments, twin check-ins
 //   revocation [--count 100] [--postgres <connection string>] three nodes: from 'devices revoke' answered to every gateway refusing the device
 // twins and wave take --postgres <connection string> (a fresh database, dropped afterwards) instead of a SQLite file.
 // serve-node / serve-bare are the child processes checkins starts.

@@ -87,7 +87,7 @@ public sealed class RevocationTests : IAsyncLifetime
         await UntilRefusedAsync(client);
 
         Assert.Equal(0, revoked.End.ExitCode);
-        Assert.StartsWith("device device-1 revoked by admin at ", revoked.Lines[0]);
+        Assert.StartsWith("device device-1 revoked by loopback at ", revoked.Lines[0]);
         foreach (var path in new[] { "config", "repo/1.root.json", "repo/timestamp.json", "repo/1.targets.json" })
             await AssertRevokedAsync(await client.GetAsync(path));
         var events = new[] { new DeviceEvent("e-1", DateTimeOffset.UtcNow, new DeviceEventType(DeviceEventTypes.DownloadStarted),
@@ -103,10 +103,10 @@ public sealed class RevocationTests : IAsyncLifetime
 
         var twin = await _node.TwinAsync("device-1");
         Assert.Empty(twin.Installs);
-        Assert.Equal(("stolen from van 12", "admin"), (twin.Revocation!.Reason, twin.Revocation.By));
+        Assert.Equal(("stolen from van 12", "loopback"), (twin.Revocation!.Reason, twin.Revocation.By));
         var show = await PbmAsync("show", "device-1");
         Assert.Equal("stolen from van 12", show.Value.GetProperty("revoked").GetProperty("reason").GetString());
-        for (var attempt = 0; (await PbmAsync("list")).Rows.SingleOrDefault()?["revoked"] is not { } cell || !cell.EndsWith("by admin: stolen from van 12"); attempt++)
+        for (var attempt = 0; (await PbmAsync("list")).Rows.SingleOrDefault()?["revoked"] is not { } cell || !cell.EndsWith("by loopback: stolen from van 12"); attempt++)
         {
             Assert.True(attempt < 100, "devices list never showed the revocation");
             await Task.Delay(200);
