@@ -38,5 +38,7 @@ public static class DeviceCertificates
     private static string? Unregistered(DeviceTwinState state, string deviceId) =>
         deviceId != state.DeviceId ? $"command for device \"{deviceId}\" reached the twin of \"{state.DeviceId}\""
         : state.Registration is null ? $"device \"{state.DeviceId}\" is not registered"
+        // The gateways' deny list refuses a revoked device first; the twin holds the line on its own too.
+        : state.Revocation is { } revoked ? $"device \"{state.DeviceId}\" is revoked (since {revoked.At:u}, by {revoked.By}: {revoked.Reason}); it cannot renew"
         : null;
 }

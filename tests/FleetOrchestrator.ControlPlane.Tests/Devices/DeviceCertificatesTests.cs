@@ -48,6 +48,21 @@ public class DeviceCertificatesTests
     }
 
     [Fact]
+    public void A_revoked_device_cannot_renew_nor_activate_a_renewal()
+    {
+        var renewed = Renewed();
+        var revoked = renewed.Apply(renewed.Decide(new RevokeDevice("device-1", "stolen", "alice"), Now.AddDays(2)).Single!);
+
+        var renewal = DeviceCertificates.Decide(revoked, new RenewDeviceCertificate("device-1", "old", "newer"), Now.AddDays(3));
+        var activation = DeviceCertificates.Decide(revoked, new ActivateDeviceCertificate("device-1", "new"), Now.AddDays(3));
+
+        Assert.Empty(renewal.Events);
+        Assert.Empty(activation.Events);
+        Assert.StartsWith("device \"device-1\" is revoked (since ", renewal.Refusal);
+        Assert.EndsWith("by alice: stolen); it cannot renew", activation.Refusal);
+    }
+
+    [Fact]
     public void Renewals_and_activations_that_do_not_fit_are_refused_with_nothing_to_persist()
     {
         var renewed = Renewed();
