@@ -85,35 +85,14 @@ internal static class CheckinBenchmark
 
     private static async Task<Round> RunRoundAsync(string server, int number, HttpClient[] clients, string etag, TimeSpan duration)
     {
-        var measuring = false;
-        var stop = false;
-        var latencies = clients.Select(_ => new List<long>(1 << 16)).ToArray();
-        var errors = new long[clients.Length];
-        var workers = clients.Select((client, i) => Task.Run(async () =>
+        var loop = await ClosedLoop.RunAsync(clients.Length, duration, async i =>
         {
-            while (!Volatile.Read(ref stop))
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, "repo/timestamp.json");
-                request.Headers.TryAddWithoutValidation("If-None-Match", etag);
-                var start = Stopwatch.GetTimestamp();
-                using var response = await client.SendAsync(request);
-                var elapsed = Stopwatch.GetTimestamp() - start;
-                if (!Volatile.Read(ref measuring)) continue;
-                latencies[i].Add(elapsed);
-                if (response.StatusCode != HttpStatusCode.NotModified) errors[i]++;
-            }
-        })).ToArray();
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        Volatile.Write(ref measuring, true);
-        var clock = Stopwatch.StartNew();
-        await Task.Delay(duration);
-        Volatile.Write(ref measuring, false);
-        clock.Stop();
-        Volatile.Write(ref stop, true);
-        await Task.WhenAll(workers);
-        var all = latencies.SelectMany(l => l).Order().ToArray();
-        double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
-        var result = new Round(server, number, all.Length / clock.Elapsed.TotalSeconds, Ms(all[all.Length / 2]), Ms(all[(int)(all.Length * 0.99)]), Ms(all[^1]), all.Length, errors.Sum());
+            using var request = new HttpRequestMessage(HttpMethod.Get, "repo/timestamp.json");
+            request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+            using var response = await clients[i].SendAsync(request);
+            return response.StatusCode == HttpStatusCode.NotModified;
+        });
+        var result = new Round(server, number, loop.PerSecond, loop.Ms(0.5), loop.Ms(0.99), loop.Ms(1), loop.Latencies.Length, loop.Errors);
         Console.Error.WriteLine($"round {number} {server}: {result.PerSecond:N0}/s p99 {result.P99:F2} ms");
         return result;
     }

@@ -152,31 +152,13 @@ internal static class RemotingTlsBenchmark
     {
         var regions = new List<IActorRef>();
         foreach (var node in cluster.Nodes) regions.Add(await node.ActorAsync<DeviceTwinActor>());
-        var measuring = false;
-        var stop = false;
-        var latencies = Enumerable.Range(0, inFlight).Select(_ => new List<long>(1 << 14)).ToArray();
-        var asked = 0L;
-        var workers = Enumerable.Range(0, inFlight).Select(i => Task.Run(async () =>
+        var randoms = Enumerable.Range(0, inFlight).Select(i => new Random(i)).ToArray();
+        var result = await ClosedLoop.RunAsync(inFlight, duration, async i =>
         {
-            var random = new Random(i);
-            while (!Volatile.Read(ref stop))
-            {
-                var start = Stopwatch.GetTimestamp();
-                await regions[i % regions.Count].Ask<DeviceDetails>(new GetDevice($"dev-{random.Next(count):D6}"), AskTimeout);
-                Interlocked.Increment(ref asked);
-                if (Volatile.Read(ref measuring)) latencies[i].Add(Stopwatch.GetTimestamp() - start);
-            }
-        })).ToArray();
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        Volatile.Write(ref measuring, true);
-        var clock = Stopwatch.StartNew();
-        await Task.Delay(duration);
-        Volatile.Write(ref measuring, false);
-        clock.Stop();
-        Volatile.Write(ref stop, true);
-        await Task.WhenAll(workers);
-        var all = latencies.SelectMany(l => l).Order().ToArray();
-        return (all.Length / clock.Elapsed.TotalSeconds, all[(int)(all.Length * 0.99)] * 1000.0 / Stopwatch.Frequency, asked);
+            await regions[i % regions.Count].Ask<DeviceDetails>(new GetDevice($"dev-{randoms[i].Next(count):D6}"), AskTimeout);
+            return true;
+        });
+        return (result.PerSecond, result.Ms(0.99), result.Operations);
     }
 
     /// <summary>Three control-plane nodes (every role) on loopback sharing a fresh PostgreSQL database, with or without remoting TLS.</summary>

@@ -88,13 +88,17 @@ public sealed class BackoffWorkerTests : TestKit
     [Fact]
     public void Stopping_the_supervisor_cancels_the_running_job()
     {
+        var started = new TaskCompletionSource();
         var cancelled = new TaskCompletionSource();
         var supervisor = Start(async ct =>
         {
             await using var _ = ct.Register(() => cancelled.TrySetResult());
+            started.TrySetResult();
             await Task.Delay(Timeout.Infinite, ct);
             return "never";
         });
+        // Stopped before its job ran, the worker would have nothing to cancel: stop it once the job runs.
+        Assert.True(started.Task.Wait(TimeSpan.FromSeconds(10)), "the job never started");
 
         Sys.Stop(supervisor);
         ExpectTerminated(supervisor);
