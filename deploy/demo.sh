@@ -34,7 +34,12 @@ make_containers_git
 
 step "One control-plane node on embedded defaults: TUF repository, device CA, SQLite journal"
 # Demo pace: waves are evaluated every second (default 5 s).
-start_node 'fleet.waves.evaluate-every = 1s'
+# All 200 simulated devices below register and connect from 127.0.0.1: the per-address registration and connection
+# limits of a real gateway (hocon/fleet.conf, fleet.gateway) are raised for this one address.
+start_node 'fleet.waves.evaluate-every = 1s
+fleet.gateway.registration.per-minute = 100000
+fleet.gateway.registration.burst = 100000
+fleet.gateway.connections.max-per-address = 10000'
 pbm cluster status
 
 step "Publish examples/containers for tag main: build, pin by digest, push each app, sign the TUF target"

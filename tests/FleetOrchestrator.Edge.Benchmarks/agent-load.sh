@@ -25,7 +25,9 @@ require_tools
 start_registry
 make_containers_git
 # Every simulated device registers and connects from this machine's one address.
-start_node 'fleet.gateway { registration { per-minute = 1000000, burst = 1000000 }, connections.max-per-address = 100000 }'
+start_node 'fleet.gateway.registration.per-minute = 1000000
+fleet.gateway.registration.burst = 1000000
+fleet.gateway.connections.max-per-address = 100000'
 pbm apps publish --repo "$CONTAINERS" --tag main --hardware-id generic >/dev/null
 TARGET="$FACTORY-$(latest_version)"
 echo "published $TARGET"
