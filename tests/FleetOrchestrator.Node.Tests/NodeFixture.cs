@@ -94,6 +94,17 @@ public sealed class RunningNode : IAsyncDisposable
         await (await App.Services.GetRequiredService<ActorRegistry>().GetAsync<DeviceTwinActor>()).Ask<DeviceDetails>(new GetDevice(device), TimeSpan.FromSeconds(20));
 
     /// <summary>An HTTPS client trusting only this factory's CA for the server, optionally presenting a client certificate.</summary>
+    /// <summary>
+    /// Sends a body over a gateway limit with <c>Expect: 100-continue</c>: the gateway refuses it by Content-Length before
+    /// any body byte is sent (otherwise the client may still be writing when the gateway answers and closes: a broken pipe).
+    /// </summary>
+    public static Task<HttpResponseMessage> SendOversizedAsync(HttpClient client, HttpMethod method, string path, HttpContent content)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = content };
+        request.Headers.ExpectContinue = true;
+        return client.SendAsync(request);
+    }
+
     public HttpClient Client(X509Certificate2? clientCertificate = null)
     {
         var handler = new HttpClientHandler

@@ -92,8 +92,8 @@ public sealed class ReportTests : IAsyncLifetime
         using var client = _node.Client(certificate);
 
         var notJson = await client.PostAsync("events", new StringContent("[{\"id\": ", Encoding.UTF8, "application/json"));
-        var tooLarge = await SendOversizedAsync(client, HttpMethod.Post, "events", new StringContent("[" + new string(' ', GatewayEndpoints.MaxEventsBytes) + "]", Encoding.UTF8, "application/json"));
-        var systemInfoTooLarge = await SendOversizedAsync(client, HttpMethod.Put, "system_info", new ByteArrayContent(new byte[GatewayEndpoints.MaxSystemInfoBytes + 1]) { Headers = { ContentType = new("application/json") } });
+        var tooLarge = await RunningNode.SendOversizedAsync(client, HttpMethod.Post, "events", new StringContent("[" + new string(' ', GatewayEndpoints.MaxEventsBytes) + "]", Encoding.UTF8, "application/json"));
+        var systemInfoTooLarge = await RunningNode.SendOversizedAsync(client, HttpMethod.Put, "system_info", new ByteArrayContent(new byte[GatewayEndpoints.MaxSystemInfoBytes + 1]) { Headers = { ContentType = new("application/json") } });
 
         Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
         Assert.Equal("invalid-json", (await ErrorOf(notJson)).Error);
@@ -107,13 +107,6 @@ public sealed class ReportTests : IAsyncLifetime
     /// An oversized body sent as a well-behaved client does (Expect: 100-continue): the gateway answers 413 before
     /// the body is sent. Without it the answer races the upload, and the client may see its own write fail first.
     /// </summary>
-    private static Task<HttpResponseMessage> SendOversizedAsync(HttpClient client, HttpMethod method, string path, HttpContent content)
-    {
-        var request = new HttpRequestMessage(method, path) { Content = content };
-        request.Headers.ExpectContinue = true;
-        return client.SendAsync(request);
-    }
-
     [Fact]
     public async Task A_report_that_is_not_json_gets_415_and_nothing_is_stored()
     {
